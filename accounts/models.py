@@ -1,0 +1,103 @@
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+from .choices import COMMISSIONER_ROLES, PROVIDER_ROLES, Role
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("Users need an email address")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.full_clean(exclude=["password"])
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A person who signs in. Each belongs to one organisation, with one role in it.
+
+    Platform staff (is_staff) need no organisation: they work in the admin. Citizens have no
+    account at all.
+    """
+
+    username = None
+    email = models.EmailField("email address", unique=True)
+    full_name = models.CharField(max_length=150)
+    role = models.CharField(max_length=30, choices=Role.choices, blank=True)
+    commissioner = models.ForeignKey(
+        "commissioning.CommissionerOrganisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+    provider = models.ForeignKey(
+        "providers.ProviderOrganisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["full_name"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_unique_ci"),
+            # A user's role and organisation agree: a commissioner role with a commissioner,
+            # a provider role with a provider, or neither (platform staff).
+            models.CheckConstraint(
+                name="user_role_matches_organisation",
+                condition=(
+                    Q(
+                        role__in=COMMISSIONER_ROLES,
+                        commissioner__isnull=False,
+                        provider__isnull=True,
+                    )
+                    | Q(role__in=PROVIDER_ROLES, provider__isnull=False, commissioner__isnull=True)
+                    | Q(role="", commissioner__isnull=True, provider__isnull=True)
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return self.full_name or self.email
+
+    def get_full_name(self):
+        return self.full_name
+
+    def get_short_name(self):
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @property
+    def is_commissioner_user(self) -> bool:
+        return self.role in COMMISSIONER_ROLES and self.commissioner_id is not None
+
+    @property
+    def is_provider_user(self) -> bool:
+        return self.role in PROVIDER_ROLES and self.provider_id is not None
+
+    @property
+    def organisation(self):
+        return self.commissioner or self.provider

@@ -1,0 +1,34 @@
+"""The service navigation each kind of user sees. Pages never check roles themselves."""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    href: str
+    active: bool
+
+
+def navigation_for(user, current_path: str) -> list[NavItem]:
+    items: list[tuple[str, str]] = []
+    if user.is_authenticated:
+        items.append(("Dashboard", reverse("core:dashboard")))
+        if getattr(user, "is_commissioner_user", False):
+            items.append(
+                ("Your organisation", reverse("commissioning:team", args=[user.commissioner_id]))
+            )
+        elif getattr(user, "is_provider_user", False):
+            items.append(("Your organisation", reverse("providers:team", args=[user.provider_id])))
+        if user.is_staff:
+            items.append(("Admin", reverse("admin:index")))
+    else:
+        items.append(("Home", reverse("core:home")))
+    return [
+        NavItem(
+            label, href, current_path == href or (href != "/" and current_path.startswith(href))
+        )
+        for label, href in items
+    ]

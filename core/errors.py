@@ -1,0 +1,23 @@
+"""The one application error type, and its few specialisations.
+
+Services raise these; the pages and the API each turn them into a clear message in one
+place (core.views.DomainErrorMixin, and the API's exception handler), never a 500.
+"""
+
+
+class DomainError(Exception):
+    """A rule of the platform refused the action. `message` is shown to the user as is;
+    `field_errors` maps form or API field names to messages about them."""
+
+    def __init__(self, message: str, *, field_errors: dict[str, list[str]] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field_errors = field_errors or {}
+
+
+class IllegalTransition(DomainError):
+    """A state machine refused a move from its current state."""
+
+
+class NotPermitted(DomainError):
+    """The acting user may see the record but may not do this to it."""

@@ -1,0 +1,38 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts import demo as accounts_demo
+from commissioning import demo as commissioning_demo
+from providers import demo as providers_demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Loads the demo organisations and users. Safe to run again: it updates, never duplicates."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--password",
+            default=settings.DEMO_PASSWORD,
+            help="Password for every demo login (default: the DEMO_PASSWORD setting).",
+        )
+
+    @transaction.atomic
+    def handle(self, *args, password, **options):
+        commissioners = commissioning_demo.seed()
+        providers = providers_demo.seed()
+        logins = accounts_demo.seed(
+            commissioners=commissioners, providers=providers, password=password
+        )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready: {len(commissioners)} commissioners, {len(providers)} providers, "
+                f"{len(logins)} users."
+            )
+        )
+        self.stdout.write(f"\nDemo logins (password for all: {password})")
+        width = max(len(email) for email, _ in logins)
+        for email, description in logins:
+            self.stdout.write(f"  {email.ljust(width)}  {description}")

@@ -1,0 +1,110 @@
+"""Platform-wide reads: the health report and the audit chain check."""
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from .models import GENESIS_HASH, AuditEntry, Heartbeat
+
+
+def health_report() -> tuple[bool, dict]:
+    """Checks the database, the broker and the heartbeat's age. Returns (healthy, report)."""
+    report: dict = {}
+    healthy = True
+
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        report["database"] = {"ok": True}
+    except Exception as error:  # any failure here is what the probe must report
+        healthy = False
+        report["database"] = {"ok": False, "error": str(error)[:200]}
+
+    report["broker"] = _broker_status()
+    healthy = healthy and report["broker"]["ok"]
+
+    if report["database"]["ok"]:
+        beat = Heartbeat.objects.filter(name="celery-beat").first()
+        if beat is None:
+            report["heartbeat"] = {"ok": False, "error": "the heartbeat task has never run"}
+        else:
+            age = (timezone.now() - beat.last_run_at).total_seconds()
+            fresh = age <= settings.HEARTBEAT_MAX_AGE_SECONDS
+            report["heartbeat"] = {
+                "ok": fresh,
+                "age_seconds": round(age, 1),
+                "max_age_seconds": settings.HEARTBEAT_MAX_AGE_SECONDS,
+                "last_run_at": beat.last_run_at.isoformat(),
+            }
+        healthy = healthy and report["heartbeat"]["ok"]
+    else:
+        report["heartbeat"] = {"ok": False, "error": "database unavailable"}
+    return healthy, report
+
+
+def _broker_status() -> dict:
+    from civicmarkets.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        return {"ok": True, "transport": conn.transport_cls}
+    except Exception as error:  # an unreachable broker raises many kinds of error
+        return {"ok": False, "error": str(error)[:200]}
+
+
+@dataclass
+class ChainCheck:
+    entries: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def intact(self) -> bool:
+        return not self.problems
+
+
+def audit_chain_check(*, chunk_size: int = 2000) -> ChainCheck:
+    """Walks the audit log in id order, recomputing every hash and link."""
+    check = ChainCheck()
+    expected_previous = GENESIS_HASH
+    for entry in AuditEntry.objects.order_by("id").iterator(chunk_size=chunk_size):
+        check.entries += 1
+        if entry.previous_hash != expected_previous:
+            check.problems.append(
+                f"entry {entry.pk}: does not follow the entry before it "
+                "(an entry was removed or inserted)"
+            )
+        if entry.compute_hash() != entry.entry_hash:
+            check.problems.append(f"entry {entry.pk}: its contents were changed after writing")
+        expected_previous = entry.entry_hash
+    return check
+
+
+def dashboard_for(user) -> dict:
+    """The figures and lists each role's dashboard shows, with the queries they need."""
+    from accounts.models import User
+    from providers.choices import VerificationStatus
+    from providers.models import ProviderOrganisation
+
+    if user.is_commissioner_user:
+        return {
+            "organisation": user.commissioner,
+            "team_size": User.objects.filter(commissioner_id=user.commissioner_id).count(),
+        }
+    if user.is_provider_user:
+        return {
+            "organisation": user.provider,
+            "team_size": User.objects.filter(provider_id=user.provider_id).count(),
+        }
+    if user.is_staff:
+        healthy, report = health_report()
+        return {
+            "providers_awaiting_verification": ProviderOrganisation.objects.filter(
+                verification_status=VerificationStatus.UNVERIFIED
+            ).count(),
+            "healthy": healthy,
+            "health": report,
+        }
+    return {}

@@ -1,0 +1,110 @@
+"""Platform-wide state changes: the audit log and the heartbeat."""
+
+import socket
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from .models import GENESIS_HASH, AuditEntry, Heartbeat
+
+# Any constant works: it names the one PostgreSQL advisory lock that orders audit entries,
+# so two transactions cannot both chain onto the same previous entry.
+AUDIT_CHAIN_LOCK = 7_402_911
+
+
+def audit_record(
+    *, actor, action: str, target, before: dict | None = None, after: dict | None = None
+) -> AuditEntry:
+    """Appends an entry to the hash-chained audit log.
+
+    Call it inside the service's transaction: the entry commits or rolls back with the change
+    it describes. The advisory lock is held until that transaction ends, which serialises
+    audited writes; that is the price of a chain with no forks.
+    """
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [AUDIT_CHAIN_LOCK])
+        last = AuditEntry.objects.order_by("-id").values_list("entry_hash", flat=True).first()
+        entry = AuditEntry(
+            occurred_at=timezone.now(),
+            actor=actor if getattr(actor, "pk", None) else None,
+            actor_label=_actor_label(actor),
+            action=action,
+            object_type=target._meta.label,
+            object_id=str(target.pk),
+            object_label=str(target)[:255],
+            before=before or {},
+            after=after or {},
+            previous_hash=last or GENESIS_HASH,
+        )
+        entry.entry_hash = entry.compute_hash()
+        entry.save()
+        return entry
+
+
+def _actor_label(actor) -> str:
+    if actor is None:
+        return "system"
+    if isinstance(actor, str):
+        return actor
+    return actor.get_username() or "system"
+
+
+def heartbeat_record(*, name: str = "celery-beat") -> Heartbeat:
+    """Marks that the scheduler and a worker are alive; /healthz reads the age of this."""
+    now = timezone.now()
+    updated = Heartbeat.objects.filter(name=name).update(
+        last_run_at=now, hostname=socket.gethostname(), runs=F("runs") + 1
+    )
+    if not updated:
+        Heartbeat.objects.get_or_create(
+            name=name,
+            defaults={"last_run_at": now, "hostname": socket.gethostname(), "runs": 1},
+        )
+    return Heartbeat.objects.get(name=name)
+
+
+def snapshot(instance, fields) -> dict:
+    """The audit log's record of `fields` on `instance`, as JSON-safe values."""
+    return {name: _json_safe(getattr(instance, name)) for name in fields}
+
+
+def _json_safe(value):
+    if isinstance(value, (str, int, float, bool, type(None), list, dict)):
+        return value
+    return str(value)
+
+
+def record_update(*, policy, model, pk, actor, action_name: str, changes: dict):
+    """The shared shape of an audited edit: lock the row, check the policy, validate,
+    save, and write the audit entry, all in one transaction."""
+    from .errors import DomainError, NotPermitted
+    from .permissions import Action
+
+    with transaction.atomic():
+        record = model.objects.select_for_update().get(pk=pk)
+        if not policy.can(actor, record, Action.CHANGE):
+            raise NotPermitted(policy.refusals.get(Action.CHANGE, "You cannot change this."))
+        before = snapshot(record, changes)
+        for name, value in changes.items():
+            setattr(record, name, value)
+        try:
+            record.full_clean()
+        except ValidationError as error:
+            raise DomainError(
+                "Check the details you entered.", field_errors=error.message_dict
+            ) from error
+        record.save()
+        after = snapshot(record, changes)
+        changed = {k: v for k, v in after.items() if before[k] != v}
+        if changed:
+            audit_record(
+                actor=actor,
+                action=action_name,
+                target=record,
+                before={k: before[k] for k in changed},
+                after=changed,
+            )
+        return record

@@ -1,0 +1,137 @@
+import re
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+
+from core.choices import Region
+from core.validators import normalise_postcode, validate_postcode
+
+from .choices import IdentifierScheme, LegalForm, ProviderKind, SizeBand, VerificationStatus
+
+# Each register's own number format; the org-id is the scheme code, a hyphen and this.
+IDENTIFIER_FORMATS = {
+    IdentifierScheme.COMPANIES_HOUSE: (
+        re.compile(r"^([0-9]{8}|(SC|NI|OC|SO|NC|R0|IP|SP|RS|CE|CS)[0-9]{6})$"),
+        "a Companies House number is 8 characters, like 01234567 or SC123456",
+    ),
+    IdentifierScheme.CHARITY_ENGLAND_WALES: (
+        re.compile(r"^[1-9][0-9]{5,6}$"),
+        "a charity number in England and Wales is 6 or 7 digits, like 1234567",
+    ),
+    IdentifierScheme.CHARITY_SCOTLAND: (
+        re.compile(r"^SC0[0-9]{5}$"),
+        "a Scottish charity number is SC0 and 5 digits, like SC012345",
+    ),
+    IdentifierScheme.CHARITY_NORTHERN_IRELAND: (
+        re.compile(r"^NIC1[0-9]{5}$|^10[0-9]{4}$"),
+        "a Northern Ireland charity number is like NIC101234 or 101234",
+    ),
+    IdentifierScheme.MUTUALS_REGISTER: (
+        re.compile(r"^[0-9]{1,6}R?$|^RS[0-9]{6}$"),
+        "a Mutuals Public Register number is like 12345R or RS001234",
+    ),
+}
+
+
+def identifier_problem(scheme: str, value: str) -> str | None:
+    """What is wrong with `value` as a number on `scheme`'s register, or None."""
+    pattern, explanation = IDENTIFIER_FORMATS[IdentifierScheme(scheme)]
+    if not pattern.match(value):
+        return f"Enter a valid number: {explanation}"
+    return None
+
+
+class ProviderOrganisation(models.Model):
+    """A company, third-sector organisation or community group that delivers public services."""
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=ProviderKind.choices)
+    legal_form = models.CharField(max_length=30, choices=LegalForm.choices)
+    size_band = models.CharField(max_length=10, choices=SizeBand.choices)
+    verification_status = models.CharField(
+        max_length=12, choices=VerificationStatus.choices, default=VerificationStatus.UNVERIFIED
+    )
+    address = models.TextField(blank=True)
+    postcode = models.CharField(max_length=10, blank=True, validators=[validate_postcode])
+    regions = models.JSONField(
+        default=list, blank=True, help_text="ITL 1 region codes the provider serves"
+    )
+    capability_statement = models.TextField(blank=True, max_length=2000)
+    website = models.URLField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "provider"
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="provider_name_unique_ci"),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=ProviderKind.values), name="provider_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(legal_form__in=LegalForm.values),
+                name="provider_legal_form_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(size_band__in=SizeBand.values), name="provider_size_band_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "size_band"])]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.postcode:
+            self.postcode = normalise_postcode(self.postcode)
+        unknown = [code for code in self.regions if code not in Region.values]
+        if unknown:
+            raise ValidationError({"regions": f"Unknown region codes: {', '.join(unknown)}"})
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verification_status == VerificationStatus.VERIFIED
+
+    @property
+    def is_vcse(self) -> bool:
+        """Voluntary, community or social enterprise: the third sector and community groups."""
+        return self.kind in (ProviderKind.THIRD_SECTOR, ProviderKind.COMMUNITY)
+
+    @property
+    def primary_identifier(self):
+        identifiers = list(self.identifiers.all())
+        return identifiers[0] if identifiers else None
+
+
+class ProviderIdentifier(models.Model):
+    """A provider's number on a public register, kept in org-id.guide form."""
+
+    provider = models.ForeignKey(
+        ProviderOrganisation, on_delete=models.CASCADE, related_name="identifiers"
+    )
+    scheme = models.CharField(max_length=10, choices=IdentifierScheme.choices)
+    value = models.CharField(max_length=20)
+
+    class Meta:
+        ordering = ["scheme"]
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "value"], name="provider_identifier_unique"),
+            models.UniqueConstraint(
+                fields=["provider", "scheme"], name="provider_one_identifier_per_scheme"
+            ),
+        ]
+
+    def __str__(self):
+        return self.org_id
+
+    @property
+    def org_id(self) -> str:
+        return f"{self.scheme}-{self.value}"
+
+    def clean(self):
+        self.value = (self.value or "").strip().upper().replace(" ", "")
+        problem = identifier_problem(self.scheme, self.value)
+        if problem:
+            raise ValidationError({"value": problem})

@@ -1,0 +1,36 @@
+"""Who may see and change providers' private records. Pages and API both use these policies."""
+
+from accounts.choices import Role
+from core.permissions import Action, Policy, is_platform_staff
+
+from .models import ProviderOrganisation
+
+
+def providers_visible_to(user):
+    """A provider's users see their own organisation's private pages; staff see all.
+
+    Public facts about providers (name, kind, contracts held) are shown on public pages,
+    which read through the selectors, not through this policy.
+    """
+    if is_platform_staff(user):
+        return ProviderOrganisation.objects.all()
+    if getattr(user, "is_provider_user", False):
+        return ProviderOrganisation.objects.filter(pk=user.provider_id)
+    return ProviderOrganisation.objects.none()
+
+
+def _is_admin_of(user, provider) -> bool:
+    return user.role == Role.PROVIDER_ADMIN and user.provider_id == provider.pk
+
+
+provider_policy = Policy(
+    visible_to=providers_visible_to,
+    rules={
+        Action.CHANGE: _is_admin_of,
+        Action.MANAGE_TEAM: _is_admin_of,
+    },
+    refusals={
+        Action.CHANGE: "Only your organisation's provider admin can change its details.",
+        Action.MANAGE_TEAM: "Only your organisation's provider admin can manage your team.",
+    },
+)

@@ -1,0 +1,27 @@
+import os
+
+import pytest
+from django.core.cache import cache
+
+# Playwright's sync API runs an event loop in the test thread; the tests' own ORM calls are
+# still synchronous and safe, so Django's guard against ORM use inside a loop is relaxed.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """django-axes and rate limits count in the cache; each test starts from zero."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def sign_in(client):
+    """Signs `user` in on the test client and returns the client."""
+
+    def _sign_in(user):
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    return _sign_in

@@ -1,0 +1,51 @@
+"""`make run`'s demo data: every role has a login that works, and loading twice is harmless."""
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import User
+from commissioning.choices import CommissionerKind
+from commissioning.models import CommissionerOrganisation
+from providers.choices import ProviderKind
+from providers.models import ProviderOrganisation
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_covers_every_kind_of_organisation_and_role(settings):
+    call_command("seed_demo", verbosity=0)
+    assert set(CommissionerOrganisation.objects.values_list("kind", flat=True)) == set(
+        CommissionerKind.values
+    )
+    assert set(ProviderOrganisation.objects.values_list("kind", flat=True)) == set(
+        ProviderKind.values
+    )
+    roles = set(User.objects.values_list("role", flat=True))
+    assert {
+        "commissioning_officer",
+        "commissioning_manager",
+        "provider_admin",
+        "bid_writer",
+        "",
+    } <= roles
+
+
+def test_every_printed_demo_login_signs_in(client, capsys, settings):
+    call_command("seed_demo")
+    printed = capsys.readouterr().out
+    emails = [line.split()[0] for line in printed.splitlines() if "@" in line and "  " in line]
+    assert len(emails) == User.objects.count()
+    for email in emails:
+        response = client.post(
+            "/accounts/login/", {"username": email, "password": settings.DEMO_PASSWORD}
+        )
+        assert response.status_code == 302, email
+        assert client.get("/dashboard/").status_code == 200
+        client.post("/accounts/logout/")
+
+
+def test_loading_the_demo_twice_changes_nothing():
+    call_command("seed_demo", verbosity=0)
+    before = (User.objects.count(), ProviderOrganisation.objects.count())
+    call_command("seed_demo", verbosity=0)
+    assert (User.objects.count(), ProviderOrganisation.objects.count()) == before
