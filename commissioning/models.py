@@ -1,10 +1,28 @@
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import GeneratedField
 from django.db.models.functions import Lower
 
 from core.choices import Region
+from core.statemachine import StateMachine
 from core.validators import validate_org_id
 
-from .choices import CommissionerKind
+from .choices import (
+    QUALITY_SCALE_MAX,
+    AwardStatus,
+    BidStatus,
+    CommissionerKind,
+    ContractStatus,
+    CriterionKind,
+    LotReservation,
+    Procedure,
+    ReportingFrequency,
+    TenderStatus,
+)
 
 
 class CommissionerOrganisation(models.Model):
@@ -36,3 +54,474 @@ class CommissionerOrganisation(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class CpvCode(models.Model):
+    """A Common Procurement Vocabulary code: how every tender says what it buys.
+
+    Loaded from a CSV by `manage.py load_cpv` (the repository ships a documented subset of
+    the services divisions; load the full EU list the same way)."""
+
+    code = models.CharField(max_length=10, primary_key=True)  # e.g. 85311000-2
+    description = models.CharField(max_length=255)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "CPV code"
+
+    def __str__(self):
+        return f"{self.code} {self.description}"
+
+    @property
+    def division(self) -> str:
+        return self.code[:2]
+
+
+class Tender(models.Model):
+    """An opportunity a commissioner publishes, from draft to contract."""
+
+    commissioner = models.ForeignKey(
+        CommissionerOrganisation, on_delete=models.PROTECT, related_name="tenders"
+    )
+    title = models.CharField(max_length=200)
+    description = models.TextField()
+    main_cpv = models.ForeignKey(
+        CpvCode,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name="main service category",
+    )
+    additional_cpvs = models.ManyToManyField(CpvCode, blank=True, related_name="+")
+    region = models.CharField(max_length=3, choices=Region.choices)
+    procedure = models.CharField(max_length=30, choices=Procedure.choices)
+    estimated_value = models.DecimalField(
+        "estimated value (£)", max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    contract_term_months = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(240)]
+    )
+    # Each option extends the contract by this many months: [12, 12] is "2+1+1" on a 24-month term.
+    extension_option_months = ArrayField(
+        models.PositiveSmallIntegerField(), default=list, blank=True
+    )
+    clarification_deadline = models.DateTimeField(null=True, blank=True)
+    submission_deadline = models.DateTimeField(null=True, blank=True, db_index=True)
+    status = models.CharField(
+        max_length=20, choices=TenderStatus.choices, default=TenderStatus.DRAFT, db_index=True
+    )
+    social_value_exemption_reason = models.TextField(blank=True)
+    cancellation_reason = models.TextField(blank=True)
+    panel = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="PanelMember", related_name="panel_tenders"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # Set when the panel may read the bids: the tender key has been unwrapped.
+    bids_opened_at = models.DateTimeField(null=True, blank=True)
+    search_document = GeneratedField(
+        expression=SearchVector("title", "description", config="english"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+    class Meta:
+        ordering = ["submission_deadline", "id"]
+        indexes = [
+            GinIndex(fields=["search_document"], name="tender_search_gin"),
+            models.Index(fields=["status", "submission_deadline"], name="tender_status_deadline"),
+            models.Index(fields=["region", "status"], name="tender_region_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=TenderStatus.values), name="tender_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(clarification_deadline__isnull=True)
+                | models.Q(submission_deadline__isnull=True)
+                | models.Q(clarification_deadline__lt=models.F("submission_deadline")),
+                name="tender_clarifications_close_first",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def reference(self) -> str:
+        return f"CM-T-{self.pk:06d}"
+
+    @property
+    def is_open_for_bids(self) -> bool:
+        return self.status == TenderStatus.PUBLISHED
+
+    @property
+    def extension_summary(self) -> str:
+        """The term and options as officers write them: "24 months + 12 + 12"."""
+        options = "".join(f" + {m}" for m in self.extension_option_months)
+        return f"{self.contract_term_months} months{options}"
+
+
+TENDER_STATES = StateMachine(
+    field="status",
+    transitions={
+        TenderStatus.DRAFT: {TenderStatus.PUBLISHED, TenderStatus.CANCELLED},
+        TenderStatus.PUBLISHED: {TenderStatus.CLOSED, TenderStatus.CANCELLED},
+        TenderStatus.CLOSED: {TenderStatus.EVALUATION, TenderStatus.CANCELLED},
+        TenderStatus.EVALUATION: {TenderStatus.AWARDED, TenderStatus.CANCELLED},
+        TenderStatus.AWARDED: {TenderStatus.CONTRACTED, TenderStatus.CANCELLED},
+    },
+)
+
+
+class TenderStatusChange(models.Model):
+    """The tender's recorded history: every move of its state machine."""
+
+    tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=20, choices=TenderStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=TenderStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reason = models.TextField(blank=True)
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+
+    def __str__(self):
+        return f"{self.from_status or 'new'} to {self.to_status}"
+
+
+class Lot(models.Model):
+    tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="lots")
+    number = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    estimated_value = models.DecimalField(
+        "estimated value (£)", max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    reservation = models.CharField(
+        max_length=10, choices=LotReservation.choices, blank=True, default=LotReservation.NONE
+    )
+
+    class Meta:
+        ordering = ["tender", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["tender", "number"], name="lot_number_unique"),
+        ]
+
+    def __str__(self):
+        return f"Lot {self.number}: {self.title}"
+
+
+class EvaluationCriterion(models.Model):
+    """How bids are scored: every lot of the tender uses the same criteria and weights."""
+
+    tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="criteria")
+    kind = models.CharField(max_length=20, choices=CriterionKind.choices)
+    title = models.CharField(max_length=200)
+    guidance = models.TextField(blank=True)
+    weight = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+
+    class Meta:
+        ordering = ["tender", "id"]
+        verbose_name_plural = "evaluation criteria"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(weight__gte=1, weight__lte=100), name="criterion_weight_range"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.title} ({self.weight}%)"
+
+
+class TenderDocument(models.Model):
+    tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="documents")
+    title = models.CharField(max_length=200)
+    file = models.FileField(upload_to="tenders/%Y/%m/")
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self):
+        return self.title
+
+
+class Clarification(models.Model):
+    """A provider's question and the officer's answer, published to every provider.
+
+    Who asked is kept for the officer, and never shown to anyone else."""
+
+    tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="clarifications")
+    asked_by_provider = models.ForeignKey(
+        "providers.ProviderOrganisation", on_delete=models.PROTECT, related_name="+"
+    )
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    question = models.TextField(max_length=4000)
+    asked_at = models.DateTimeField(auto_now_add=True)
+    answer = models.TextField(blank=True, max_length=8000)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["asked_at", "id"]
+
+    def __str__(self):
+        return self.question[:80]
+
+
+class PanelMember(models.Model):
+    """An evaluator on a tender's panel, with their declaration of interests."""
+
+    tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="panel_members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    declared_at = models.DateTimeField(null=True, blank=True)
+    has_conflict = models.BooleanField(null=True)
+    conflict_details = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tender", "user"], name="panel_member_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} on {self.tender}"
+
+    @property
+    def may_score(self) -> bool:
+        return self.declared_at is not None and self.has_conflict is False
+
+
+class TenderKey(models.Model):
+    """The tender's own key for its bids, wrapped (encrypted) by the master key.
+
+    The master key comes from the environment (BID_MASTER_KEY), never the database, so a
+    database dump alone cannot open a bid."""
+
+    tender = models.OneToOneField(Tender, on_delete=models.CASCADE, related_name="sealing_key")
+    wrapped_key = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"sealing key of tender {self.tender_id}"
+
+
+class Bid(models.Model):
+    """A provider's sealed bid for one lot.
+
+    Price, answers and consortium partners are in `sealed_contents`, encrypted under the
+    tender's key; only `commissioning.sealing` opens them, and only after the tender closed."""
+
+    tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="bids")
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="bids")
+    provider = models.ForeignKey(
+        "providers.ProviderOrganisation", on_delete=models.PROTECT, related_name="bids"
+    )
+    status = models.CharField(max_length=12, choices=BidStatus.choices, default=BidStatus.SUBMITTED)
+    sealed_contents = models.BinaryField()
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # Copied out of the sealed contents when the bids are opened, for ranking and open data.
+    opened_price = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        ordering = ["tender", "lot", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lot", "provider"],
+                condition=models.Q(status="submitted"),
+                name="one_live_bid_per_lot_per_provider",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Bid {self.pk} for {self.lot}"
+
+
+class BidDocument(models.Model):
+    """A file attached to a bid, stored encrypted under the tender's key with its name."""
+
+    bid = models.ForeignKey(Bid, on_delete=models.CASCADE, related_name="documents")
+    sealed_name = models.BinaryField()
+    sealed_content = models.BinaryField()
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"document {self.pk} of bid {self.bid_id}"
+
+
+class Score(models.Model):
+    """One evaluator's score of one bid against one quality or social value criterion."""
+
+    bid = models.ForeignKey(Bid, on_delete=models.CASCADE, related_name="scores")
+    criterion = models.ForeignKey(EvaluationCriterion, on_delete=models.CASCADE, related_name="+")
+    evaluator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    score = models.PositiveSmallIntegerField(validators=[MaxValueValidator(QUALITY_SCALE_MAX)])
+    justification = models.TextField()
+    scored_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bid", "criterion", "evaluator"], name="one_score_per_evaluator"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(score__lte=QUALITY_SCALE_MAX), name="score_in_scale"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.score} for bid {self.bid_id}"
+
+
+class ModeratedScore(models.Model):
+    """The panel's consensus score for a bid against a criterion, after moderation."""
+
+    bid = models.ForeignKey(Bid, on_delete=models.CASCADE, related_name="moderated_scores")
+    criterion = models.ForeignKey(EvaluationCriterion, on_delete=models.CASCADE, related_name="+")
+    score = models.PositiveSmallIntegerField(validators=[MaxValueValidator(QUALITY_SCALE_MAX)])
+    rationale = models.TextField()
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    moderated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["bid", "criterion"], name="one_moderated_score"),
+            models.CheckConstraint(
+                condition=models.Q(score__lte=QUALITY_SCALE_MAX), name="moderated_score_in_scale"
+            ),
+        ]
+
+    def __str__(self):
+        return f"moderated {self.score} for bid {self.bid_id}"
+
+
+class Award(models.Model):
+    """The decision on one lot: the winning bid (or why none won), and its standstill."""
+
+    lot = models.OneToOneField(Lot, on_delete=models.PROTECT, related_name="award")
+    bid = models.ForeignKey(Bid, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=12, choices=AwardStatus.choices)
+    reason = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField()
+    standstill_ends_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="not_awarded", bid__isnull=True)
+                | models.Q(status__in=["standstill", "contracted"], bid__isnull=False),
+                name="award_has_bid_unless_not_awarded",
+            ),
+        ]
+
+    def __str__(self):
+        return f"award of {self.lot}"
+
+
+class Contract(models.Model):
+    commissioner = models.ForeignKey(
+        CommissionerOrganisation, on_delete=models.PROTECT, related_name="contracts"
+    )
+    provider = models.ForeignKey(
+        "providers.ProviderOrganisation", on_delete=models.PROTECT, related_name="contracts"
+    )
+    tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="contracts")
+    lot = models.OneToOneField(Lot, on_delete=models.PROTECT, related_name="contract")
+    award = models.OneToOneField(Award, on_delete=models.PROTECT, related_name="contract")
+    title = models.CharField(max_length=300)
+    value = models.DecimalField("value (£)", max_digits=14, decimal_places=2)
+    start_date = models.DateField()
+    end_date = models.DateField(db_index=True)
+    extension_options_remaining = ArrayField(
+        models.PositiveSmallIntegerField(), default=list, blank=True
+    )
+    notice_period_days = models.PositiveSmallIntegerField(default=90)
+    status = models.CharField(
+        max_length=12,
+        choices=ContractStatus.choices,
+        default=ContractStatus.ACTIVE,
+        db_index=True,
+    )
+    # Consortium partners from the winning bid: registered providers by id, others by name.
+    partners = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["-start_date", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__gt=models.F("start_date")),
+                name="contract_ends_after_it_starts",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def reference(self) -> str:
+        return f"CM-C-{self.pk:06d}"
+
+
+class Kpi(models.Model):
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="kpis")
+    name = models.CharField(max_length=200)
+    target = models.DecimalField(max_digits=12, decimal_places=2)
+    unit = models.CharField(max_length=50)
+    higher_is_better = models.BooleanField(default=True)
+    reporting_frequency = models.CharField(
+        max_length=10, choices=ReportingFrequency.choices, default=ReportingFrequency.QUARTERLY
+    )
+
+    class Meta:
+        ordering = ["contract", "id"]
+        verbose_name = "KPI"
+
+    def __str__(self):
+        return f"{self.name} (target {self.target} {self.unit})"

@@ -30,3 +30,76 @@ commissioner_policy = Policy(
         Action.MANAGE_TEAM: "Only a commissioning manager can manage your team.",
     },
 )
+
+
+# --- Tenders ------------------------------------------------------------------------------
+# The public sees published tenders through commissioning.selectors; these policies govern
+# the officers' pages and actions.
+
+from .choices import TenderStatus  # noqa: E402
+from .models import Bid, Tender  # noqa: E402
+
+
+def tenders_visible_to(user):
+    """Officers see every tender of their own organisation, drafts included; staff see all."""
+    if is_platform_staff(user):
+        return Tender.objects.all()
+    if getattr(user, "is_commissioner_user", False):
+        return Tender.objects.filter(commissioner_id=user.commissioner_id)
+    return Tender.objects.none()
+
+
+def _officer_of(user, tender) -> bool:
+    return (
+        getattr(user, "is_commissioner_user", False)
+        and user.commissioner_id == tender.commissioner_id
+    )
+
+
+def _panel_member_of(user, tender) -> bool:
+    return _officer_of(user, tender) and tender.panel_members.filter(user=user).exists()
+
+
+tender_policy = Policy(
+    visible_to=tenders_visible_to,
+    rules={
+        Action.CHANGE: _officer_of,
+        Action.EVALUATE: _panel_member_of,
+    },
+    refusals={
+        Action.CHANGE: "Only your organisation's commissioning officers can change this tender.",
+        Action.EVALUATE: "Only members of this tender's evaluation panel can evaluate its bids.",
+    },
+)
+
+
+# --- Bids ---------------------------------------------------------------------------------
+
+
+def bids_visible_to(user):
+    """A provider's users see their own organisation's bids, at any time.
+
+    A commissioner's users see the bids on their tenders only once the bids were opened after
+    closing: before that, the queryset is empty, so no page or count can reveal how many bids
+    there are. Platform staff are held to the same rule as commissioners."""
+    if getattr(user, "is_provider_user", False):
+        return Bid.objects.filter(provider_id=user.provider_id)
+    opened = Bid.objects.filter(tender__bids_opened_at__isnull=False).exclude(
+        tender__status=TenderStatus.PUBLISHED
+    )
+    if is_platform_staff(user):
+        return opened
+    if getattr(user, "is_commissioner_user", False):
+        return opened.filter(tender__commissioner_id=user.commissioner_id)
+    return Bid.objects.none()
+
+
+def _bidder_of(user, bid) -> bool:
+    return getattr(user, "is_provider_user", False) and user.provider_id == bid.provider_id
+
+
+bid_policy = Policy(
+    visible_to=bids_visible_to,
+    rules={Action.CHANGE: _bidder_of},
+    refusals={Action.CHANGE: "Only the provider that submitted this bid can change it."},
+)

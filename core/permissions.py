@@ -24,6 +24,7 @@ class Action(StrEnum):
     VIEW = "view"
     CHANGE = "change"
     MANAGE_TEAM = "manage_team"
+    EVALUATE = "evaluate"
 
 
 Rule = Callable[[object, Model], bool]

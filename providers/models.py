@@ -135,3 +135,56 @@ class ProviderIdentifier(models.Model):
         problem = identifier_problem(self.scheme, self.value)
         if problem:
             raise ValidationError({"value": problem})
+
+
+class ProviderExclusion(models.Model):
+    """Platform staff record a provider as excluded (for example, on the debarment list).
+
+    An excluded provider cannot bid while an exclusion is in force; officers see the flag
+    wherever the provider appears."""
+
+    provider = models.ForeignKey(
+        ProviderOrganisation, on_delete=models.CASCADE, related_name="exclusions"
+    )
+    reason = models.TextField()
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    recorded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gt=models.F("starts_on")),
+                name="exclusion_ends_after_it_starts",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.provider} excluded {self.starts_on} to {self.ends_on}"
+
+
+class Invitation(models.Model):
+    """A provider admin's invitation to a colleague, accepted through a one-time link."""
+
+    provider = models.ForeignKey(
+        ProviderOrganisation, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField()
+    full_name = models.CharField(max_length=150)
+    role = models.CharField(max_length=30)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    invited_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-invited_at"]
+
+    def __str__(self):
+        return f"invitation for {self.email} to {self.provider}"

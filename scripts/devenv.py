@@ -211,6 +211,18 @@ def secret_key() -> str:
     return path.read_text().strip()
 
 
+def bid_master_key() -> str:
+    """The demo's master key for sealing bids, kept in var/ like the secret key."""
+    path = VAR / "bid_master_key"
+    if not path.exists():
+        from cryptography.fernet import Fernet
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(Fernet.generate_key().decode())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 def manage(*args: str) -> None:
     subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, check=True)
 
@@ -219,6 +231,7 @@ def run_demo() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civicmarkets.settings.base")
     os.environ.setdefault("DJANGO_DEBUG", "true")
     os.environ.setdefault("SECRET_KEY", secret_key())
+    os.environ.setdefault("BID_MASTER_KEY", bid_master_key())
     os.environ.setdefault("EMAIL_URL", "consolemail://")
     manage("migrate", "--no-input", "-v", "0")
     if os.environ.get("CACHE_URL", "").startswith("dbcache://"):

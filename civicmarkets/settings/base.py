@@ -215,3 +215,11 @@ LOGGING = {
 
 # The password `seed_demo` gives every demo login. Only `make run` loads demo data.
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="civic-demo-2026")
+
+# The master key that wraps every tender's bid-sealing key (Fernet, urlsafe base64, 32 bytes;
+# several comma-separated keys, newest first, while rotating). Required to publish tenders
+# or read bids; never stored in the database.
+BID_MASTER_KEY = env.str("BID_MASTER_KEY", default="")
+
+# Uploads: what bids and tender documents may carry, checked by content, not by name.
+MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)

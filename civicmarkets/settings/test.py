@@ -4,6 +4,8 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-not-secret")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/civicmarkets")
+# A fixed key for tests only; production reads its own from the environment.
+os.environ.setdefault("BID_MASTER_KEY", "dGVzdC1vbmx5LW1hc3Rlci1rZXktMzItYnl0ZXMhISE=")
 # A Redis database of its own, so the tests never touch a developer's running demo.
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
 

@@ -2,8 +2,8 @@
 
 from core.services import record_update
 
-from .models import CommissionerOrganisation
-from .permissions import commissioner_policy
+from ..models import CommissionerOrganisation
+from ..permissions import commissioner_policy
 
 EDITABLE_FIELDS = ("name", "region", "website", "contact_email")
 
