@@ -6,6 +6,16 @@ urlpatterns = [
     path("", include("core.urls")),
     path("accounts/", include("accounts.urls")),
     path("commissioners/", include("commissioning.urls")),
+    # Public tender pages and providers' clarification questions.
+    path("tenders/", include("commissioning.urls_public")),
+    # Officers' work on their tenders, one module per area.
+    path("tendering/", include("commissioning.urls_tendering")),
+    path("tendering/", include("commissioning.urls_clarifications")),
+    path("tendering/", include("commissioning.urls_evaluation")),
+    # Providers' sealed bids.
+    path("bids/", include("commissioning.urls_bids")),
+    # Public contracts, and each commissioner's contract register.
+    path("contracts/", include("commissioning.urls_contracts")),
     path("providers/", include("providers.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

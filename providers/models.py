@@ -57,6 +57,14 @@ class ProviderOrganisation(models.Model):
     regions = models.JSONField(
         default=list, blank=True, help_text="ITL 1 region codes the provider serves"
     )
+    # The service categories the provider offers, as CPV codes, so commissioners can find it
+    # and the market's health can be measured per category.
+    categories = models.ManyToManyField(
+        "commissioning.CpvCode",
+        blank=True,
+        related_name="providers",
+        verbose_name="service categories",
+    )
     capability_statement = models.TextField(blank=True, max_length=2000)
     website = models.URLField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,8 +1,8 @@
 from core.organisation_views import OrganisationEditView, OrganisationTeamView
 
-from .forms import CommissionerDetailsForm
-from .permissions import commissioner_policy
-from .services import organisations as services
+from ..forms import CommissionerDetailsForm
+from ..permissions import commissioner_policy
+from ..services import organisations as services
 
 
 class CommissionerTeamView(OrganisationTeamView):

@@ -1,0 +1,3 @@
+"""Commissioning pages, one module per area: organisations, tendering (officers' tender
+management), public (the public tender pages), clarifications, bids, evaluation (scores,
+moderation, awards, standstill), contracts."""
