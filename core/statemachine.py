@@ -28,6 +28,12 @@ class StateMachine:
     def can_move(self, instance, target: str) -> bool:
         return target in self.allowed_from(getattr(instance, self.field))
 
+    def check(self, instance, target: str) -> None:
+        """Refuses an illegal move without changing anything, so services can check the state
+        before their other rules."""
+        if not self.can_move(instance, target):
+            self.move(instance, target)
+
     def move(self, instance, target: str) -> str:
         """Sets the new state on `instance` (unsaved) and returns the state it left."""
         current = getattr(instance, self.field)

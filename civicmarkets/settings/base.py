@@ -197,6 +197,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = env.str(
 )
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "core.tasks.heartbeat", "schedule": crontab()},  # every minute
+    "close-due-tenders": {
+        "task": "commissioning.tasks.close_due_tenders",
+        "schedule": crontab(),  # every minute: bids open within a minute of the deadline
+    },
 }
 
 # /healthz reports unhealthy when the beat heartbeat is older than this.

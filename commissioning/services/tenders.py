@@ -343,8 +343,7 @@ def publication_problems(tender: Tender, *, now=None) -> dict[str, list[str]]:
 @transaction.atomic
 def tender_publish(*, tender: Tender, actor) -> Tender:
     tender = lock_tender(tender, actor=actor)
-    if tender.status != TenderStatus.DRAFT:
-        TENDER_STATES.move(tender, TenderStatus.PUBLISHED)  # raises the clear refusal
+    TENDER_STATES.check(tender, TenderStatus.PUBLISHED)
     now = db_now()
     problems = publication_problems(tender, now=now)
     if problems:
@@ -420,6 +419,7 @@ def tenders_close_due(*, chunk_size: int = 200) -> int:
 @transaction.atomic
 def tender_start_evaluation(*, tender: Tender, actor) -> Tender:
     tender = lock_tender(tender, actor=actor)
+    TENDER_STATES.check(tender, TenderStatus.EVALUATION)
     if not tender.panel_members.exists():
         raise DomainError("Add at least one evaluator to the panel before evaluation starts.")
     return transition(tender, TenderStatus.EVALUATION, actor=actor)
