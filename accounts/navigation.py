@@ -17,6 +17,7 @@ def navigation_for(user, current_path: str) -> list[NavItem]:
     if user.is_authenticated:
         items.append(("Dashboard", reverse("core:dashboard")))
         if getattr(user, "is_commissioner_user", False):
+            items.append(("Your tenders", reverse("tendering:list")))
             items.append(
                 ("Your organisation", reverse("commissioning:team", args=[user.commissioner_id]))
             )

@@ -89,9 +89,12 @@ def dashboard_for(user) -> dict:
     from providers.models import ProviderOrganisation
 
     if user.is_commissioner_user:
+        from commissioning.selectors_tendering import officer_tender_counts
+
         return {
             "organisation": user.commissioner,
             "team_size": User.objects.filter(commissioner_id=user.commissioner_id).count(),
+            "tender_counts": officer_tender_counts(user=user),
         }
     if user.is_provider_user:
         return {
