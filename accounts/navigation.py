@@ -22,11 +22,15 @@ def navigation_for(user, current_path: str) -> list[NavItem]:
                 ("Your organisation", reverse("commissioning:team", args=[user.commissioner_id]))
             )
         elif getattr(user, "is_provider_user", False):
+            items.append(("Your bids", reverse("bids:list")))
             items.append(("Your organisation", reverse("providers:team", args=[user.provider_id])))
         if user.is_staff:
             items.append(("Admin", reverse("admin:index")))
     else:
         items.append(("Home", reverse("core:home")))
+    # Opportunities are public: anyone, signed in or not, may look for work.
+    items.append(("Find opportunities", reverse("tenders:list")))
+    items.append(("Contracts", reverse("contracts:list")))
     return [
         NavItem(
             label, href, current_path == href or (href != "/" and current_path.startswith(href))

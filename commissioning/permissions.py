@@ -103,3 +103,51 @@ bid_policy = Policy(
     rules={Action.CHANGE: _bidder_of},
     refusals={Action.CHANGE: "Only the provider that submitted this bid can change it."},
 )
+
+
+# --- Bidding on lots ----------------------------------------------------------------------
+# The lots of a tender that was published are public facts, so anyone may reach a lot's bid
+# form; a draft's lots are its officers' business and look missing. Which provider may bid
+# for which lot, and until when, is the bid service's rule (verification, exclusions,
+# reservations, the deadline by the database clock).
+
+from .models import Lot  # noqa: E402
+
+BID = "bid"
+
+
+def lots_visible_to_bidders(user):
+    return Lot.objects.exclude(tender__status=TenderStatus.DRAFT)
+
+
+def is_bidder(user) -> bool:
+    """Only a provider's users bid, and only they have a "Your bids" page."""
+    return getattr(user, "is_provider_user", False)
+
+
+BIDDING_REFUSAL = "Only a provider's users can bid. Sign in with your organisation's account."
+
+lot_bidding_policy = Policy(
+    visible_to=lots_visible_to_bidders,
+    rules={BID: lambda user, lot: is_bidder(user)},
+    refusals={BID: BIDDING_REFUSAL},
+)
+
+
+# --- Feedback on bids after an award ------------------------------------------------------
+# A bidder sees its own bid's feedback (its scores beside the winner's) once its lot has been
+# decided, and nobody else sees it: before the decision, and for anyone else, it looks missing.
+
+from .models import Award  # noqa: E402
+
+
+def bid_feedback_visible_to(user):
+    if not getattr(user, "is_provider_user", False):
+        return Bid.objects.none()
+    decided_lots = Award.objects.values("lot_id")
+    return Bid.objects.filter(
+        provider_id=user.provider_id, status="submitted", lot_id__in=decided_lots
+    )
+
+
+bid_feedback_policy = Policy(visible_to=bid_feedback_visible_to)

@@ -1,5 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from .views import contracts as views
 
 app_name = "contracts"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.ContractListView.as_view(), name="list"),
+    path("<int:pk>/", views.ContractDetailView.as_view(), name="detail"),
+    path("register/<int:pk>/", views.ContractRegisterView.as_view(), name="register"),
+    path("register/<int:pk>/csv/", views.ContractRegisterCsvView.as_view(), name="register_csv"),
+    path("feedback/<int:bid_id>/", views.BidFeedbackView.as_view(), name="feedback"),
+]

@@ -12,6 +12,23 @@ class AuditEntryAdmin(admin.ModelAdmin):
     search_fields = ("actor_label", "object_label", "object_id")
     date_hierarchy = "occurred_at"
 
+    def get_queryset(self, request):
+        # Entries about bids on tenders still open would let staff count the bids before the
+        # deadline; they appear once the tender's bids are opened.
+        from django.db.models import CharField
+        from django.db.models.functions import Cast
+
+        from commissioning.models import Bid
+
+        sealed_bids = Bid.objects.filter(tender__bids_opened_at__isnull=True).values(
+            id_text=Cast("pk", CharField())
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .exclude(object_type="commissioning.Bid", object_id__in=sealed_bids)
+        )
+
     def has_add_permission(self, request):
         return False
 

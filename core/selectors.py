@@ -93,13 +93,15 @@ def dashboard_for(user) -> dict:
 
         return {
             "organisation": user.commissioner,
-            "team_size": User.objects.filter(commissioner_id=user.commissioner_id).count(),
+            "team_size": User.objects.filter(
+                commissioner_id=user.commissioner_id, is_active=True
+            ).count(),
             "tender_counts": officer_tender_counts(user=user),
         }
     if user.is_provider_user:
         return {
             "organisation": user.provider,
-            "team_size": User.objects.filter(provider_id=user.provider_id).count(),
+            "team_size": User.objects.filter(provider_id=user.provider_id, is_active=True).count(),
         }
     if user.is_staff:
         healthy, report = health_report()

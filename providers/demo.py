@@ -1,9 +1,18 @@
-"""Demo providers of all three kinds and every size, some not yet verified."""
+"""Demo providers of all three kinds and every size, some not yet verified, most with the
+services they offer, and one excluded from bidding (officers see it flagged)."""
 
+import io
+from datetime import timedelta
+
+from django.core.management import call_command
+from django.utils import timezone
+
+from accounts.models import User
+from commissioning.models import CpvCode
 from core.choices import Region
 
 from .choices import IdentifierScheme, LegalForm, ProviderKind, SizeBand, VerificationStatus
-from .models import ProviderIdentifier, ProviderOrganisation
+from .models import ProviderExclusion, ProviderIdentifier, ProviderOrganisation
 
 V, U = VerificationStatus.VERIFIED, VerificationStatus.UNVERIFIED
 
@@ -79,6 +88,17 @@ PROVIDERS = [
         "Volunteer befriending, lifts to appointments and a weekly lunch club.",
     ),
     (
+        "Quickfix Property Services Ltd",
+        ProviderKind.PRIVATE,
+        LegalForm.COMPANY,
+        SizeBand.MEDIUM,
+        V,
+        [(IdentifierScheme.COMPANIES_HOUSE, "09876543")],
+        "B1 1BB",
+        [Region.WEST_MIDLANDS],
+        "Repairs, cleaning and grounds maintenance for councils and housing associations.",
+    ),
+    (
         "Eastfield Youth Trust",
         ProviderKind.COMMUNITY,
         LegalForm.CIO,
@@ -90,6 +110,27 @@ PROVIDERS = [
         "Youth clubs and detached youth work on two estates.",
     ),
 ]
+
+
+# The services each demo provider offers, as CPV codes from the shipped subset.
+CATEGORIES = {
+    "Carewell Services Ltd": ["85311100-3", "85312400-3", "85312500-4"],
+    "Brightpath Facilities Ltd": ["50000000-5", "90910000-9", "77310000-6"],
+    "Northshire Mind": ["85312300-2", "85312320-8", "85323000-9"],
+    "Riverside Food Co-operative": ["55524000-9", "55520000-1"],
+    "Open Doors CIC": ["85311200-4", "80500000-9"],
+    "Ashby Parva Good Neighbours": ["85311100-3", "60130000-8", "98133100-5"],
+    "Quickfix Property Services Ltd": ["50000000-5", "90910000-9"],
+    "Eastfield Youth Trust": ["85311300-5", "92000000-1"],
+}
+
+EXCLUDED = "Quickfix Property Services Ltd"
+EXCLUSION_REASON = (
+    "On the debarment list: it failed to perform a council repairs contract and was "
+    "terminated for breach (Procurement Act 2023, section 57)."
+)
+# accounts.demo gives this login its password; an exclusion needs someone who recorded it.
+STAFF_EMAIL = "staff@civicmarkets.example"
 
 
 def seed() -> dict[str, ProviderOrganisation]:
@@ -122,4 +163,32 @@ def seed() -> dict[str, ProviderOrganisation]:
                 provider=provider, scheme=scheme, defaults={"value": value}
             )
         seeded[name] = provider
+    _seed_categories(seeded)
+    _seed_exclusion(seeded[EXCLUDED])
     return seeded
+
+
+def _seed_categories(providers: dict[str, ProviderOrganisation]) -> None:
+    wanted = {code for codes in CATEGORIES.values() for code in codes}
+    if CpvCode.objects.filter(code__in=wanted).count() < len(wanted):
+        call_command("load_cpv", stdout=io.StringIO())
+    for name, codes in CATEGORIES.items():
+        providers[name].categories.set(codes)
+
+
+def _seed_exclusion(provider: ProviderOrganisation) -> None:
+    staff = User.objects.filter(email=STAFF_EMAIL).first()
+    if staff is None:
+        staff = User(email=STAFF_EMAIL, full_name="Sam Staff", is_staff=True, is_superuser=True)
+        staff.set_unusable_password()
+        staff.save()
+    today = timezone.localdate()
+    ProviderExclusion.objects.get_or_create(
+        provider=provider,
+        reason=EXCLUSION_REASON,
+        defaults={
+            "starts_on": today - timedelta(days=60),
+            "ends_on": today + timedelta(days=3 * 365 - 60),
+            "recorded_by": staff,
+        },
+    )

@@ -1,13 +1,242 @@
-from core.organisation_views import OrganisationEditView, OrganisationTeamView
+"""Providers' pages: registration, the public provider page, and the provider's team.
 
-from . import services
-from .forms import ProviderDetailsForm
+Views are thin: they fetch records through the Policy or a selector, call one service, and
+hand the templates what to show (can_manage_team, can_remove, and an exclusion only for those
+who may see it), never roles."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse, reverse_lazy
+from django.views import View
+from django.views.generic import DetailView, FormView, TemplateView
+from django_ratelimit.core import is_ratelimited
+
+from accounts.choices import Role
+from accounts.models import User
+from commissioning.models import CpvCode
+from core.choices import Region
+from core.errors import DomainError
+from core.organisation_views import OrganisationEditView, OrganisationTeamView
+from core.permissions import Action, is_platform_staff
+from core.views import RecordAccessMixin, ServiceFormMixin
+
+from . import selectors, services
+from .choices import LegalForm, ProviderKind, SizeBand
+from .forms import (
+    AcceptInvitationForm,
+    ConfirmForm,
+    InviteColleagueForm,
+    ProviderDetailsForm,
+    ProviderRegistrationForm,
+)
+from .models import Invitation
 from .permissions import provider_policy
+
+SIGN_IN_BACKEND = "django.contrib.auth.backends.ModelBackend"
+# The answers wait here between the question page and check your answers; the password only
+# as its hash.
+REGISTRATION_SESSION_KEY = "provider_registration"
+REGISTERED_SESSION_KEY = "provider_registered"
+# Completed registrations allowed from one address: enough for an office registering a few
+# organisations, too few for a script filling the register with bogus ones.
+REGISTRATION_RATE = "20/h"
+
+
+# --- registration -------------------------------------------------------------------------
+
+
+class AnonymousOnlyMixin:
+    """Registration is for visitors; a signed-in user already belongs to an organisation."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            return redirect("core:dashboard")
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ProviderRegisterView(AnonymousOnlyMixin, ServiceFormMixin, FormView):
+    """The question page: every answer on one page, in groups."""
+
+    template_name = "providers/register.html"
+    form_class = ProviderRegistrationForm
+    success_url = reverse_lazy("providers:register_check")
+
+    def saved(self) -> dict:
+        return self.request.session.get(REGISTRATION_SESSION_KEY) or {}
+
+    def get_initial(self):
+        answers = dict(self.saved())
+        answers.pop("password_hash", None)
+        return answers
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "password_kept": "password_hash" in self.saved()}
+
+    def perform(self, form):
+        answers = form.answers()
+        services.provider_registration_check(**answers)
+        password = form.cleaned_data["password"]
+        password_hash = make_password(password) if password else self.saved()["password_hash"]
+        self.request.session[REGISTRATION_SESSION_KEY] = {**answers, "password_hash": password_hash}
+
+
+class ProviderRegisterCheckView(AnonymousOnlyMixin, View):
+    """Check your answers, then register: the one step that writes."""
+
+    def get(self, request):
+        answers = request.session.get(REGISTRATION_SESSION_KEY)
+        if not answers:
+            return redirect("providers:register")
+        return render(request, "providers/register_check.html", {"rows": _answer_rows(answers)})
+
+    def post(self, request):
+        answers = request.session.get(REGISTRATION_SESSION_KEY)
+        if not answers:
+            return redirect("providers:register")
+        answers = dict(answers)
+        password_hash = answers.pop("password_hash")
+        form = ProviderRegistrationForm(data=_as_form_data(answers), password_kept=True)
+        form.is_valid()
+        if is_ratelimited(
+            request,
+            group="providers.register",
+            key="ip",
+            rate=REGISTRATION_RATE,
+            method="POST",
+            increment=True,
+        ):
+            form.add_error(
+                None,
+                "Too many organisations have been registered from your connection. "
+                "Try again in an hour.",
+            )
+            return render(request, "providers/register.html", {"form": form}, status=429)
+        try:
+            admin = services.provider_register(**answers, admin_password_hash=password_hash)
+        except DomainError as error:
+            # Somebody registered the same name, number or email since the question page:
+            # back to the questions, with the answers kept and the problem shown.
+            for field, problems in error.field_errors.items():
+                for problem in problems:
+                    form.add_error(field if field in form.fields else None, problem)
+            if not error.field_errors:
+                form.add_error(None, error.message)
+            return render(request, "providers/register.html", {"form": form})
+        del request.session[REGISTRATION_SESSION_KEY]
+        login(request, admin, backend=SIGN_IN_BACKEND)
+        request.session[REGISTERED_SESSION_KEY] = admin.provider_id
+        return redirect("providers:registered")
+
+
+class ProviderRegisteredView(LoginRequiredMixin, TemplateView):
+    """The confirmation page, shown once, straight after registering."""
+
+    template_name = "providers/registered.html"
+
+    def get(self, request, *args, **kwargs):
+        registered = request.session.pop(REGISTERED_SESSION_KEY, None)
+        if registered is None or registered != request.user.provider_id:
+            return redirect("core:dashboard")
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs, provider=self.request.user.provider)
+
+
+def _as_form_data(answers: dict) -> dict:
+    return {**answers, "password": "", "password_confirmation": ""}
+
+
+def _answer_rows(answers: dict) -> list[dict]:
+    """The check-your-answers summary: each answer in the words the visitor chose from."""
+    questions = ProviderRegistrationForm.base_fields
+    numbers = [
+        f"{questions[field].label.removesuffix(' (optional)')}: {answers[field]}"
+        for field in services.IDENTIFIER_FIELDS
+        if answers.get(field)
+    ]
+    services_provided = list(
+        CpvCode.objects.filter(code__in=answers["categories"]).values_list("description", flat=True)
+    )
+    regions = [label for code, label in Region.choices if code in answers["regions"]]
+    rows = [
+        ("Organisation name", [answers["name"]], "name"),
+        ("Kind of organisation", [ProviderKind(answers["kind"]).label], "kind_0"),
+        ("Legal form", [LegalForm(answers["legal_form"]).label], "legal_form_0"),
+        ("Size", [SizeBand(answers["size_band"]).label], "size_band_0"),
+        ("Register numbers", numbers or ["None given"], "companies_house_number"),
+        ("Address", [*answers["address"].splitlines(), answers["postcode"]], "address"),
+        ("Regions", regions, "regions_0"),
+        ("Services", services_provided, "categories_0"),
+        ("What your organisation does", [answers["capability_statement"]], "capability_statement"),
+        ("Your name", [answers["admin_full_name"]], "admin_full_name"),
+        ("Your email address", [answers["admin_email"]], "admin_email"),
+    ]
+    return [
+        {"key": key, "lines": lines, "anchor": f"id_{anchor}", "change": key[0].lower() + key[1:]}
+        for key, lines, anchor in rows
+    ]
+
+
+# --- the public provider page -------------------------------------------------------------
+
+
+class ProviderPublicView(DetailView):
+    template_name = "providers/public.html"
+    context_object_name = "provider"
+
+    def get_queryset(self):
+        return selectors.public_providers(include_refused=is_platform_staff(self.request.user))
+
+    def get_context_data(self, **kwargs):
+        provider = self.object
+        show_exclusion = selectors.sees_exclusions(self.request.user)
+        return super().get_context_data(
+            **kwargs,
+            regions=_region_labels(provider.regions),
+            contracts=list(selectors.contracts_held(provider)),
+            exclusion=selectors.exclusion_in_force(provider) if show_exclusion else None,
+        )
+
+
+def _region_labels(codes) -> list[str]:
+    return [label for code, label in Region.choices if code in codes]
+
+
+# --- the team -----------------------------------------------------------------------------
 
 
 class ProviderTeamView(OrganisationTeamView):
     policy = provider_policy
     edit_url_name = "providers:edit"
+    template_name = "providers/team.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        provider, user = self.object, self.request.user
+        can_manage_team = provider_policy.can(user, provider, Action.MANAGE_TEAM)
+        return {
+            **context,
+            "can_manage_team": can_manage_team,
+            "rows": [
+                {"member": member, "can_remove": can_manage_team and member.pk != user.pk}
+                for member in context["members"]
+            ],
+            "invitations": list(selectors.pending_invitations(provider)) if can_manage_team else [],
+            "identifiers": list(provider.identifiers.all()),
+            "regions": _region_labels(provider.regions),
+            "exclusion": selectors.exclusion_in_force(provider)
+            if selectors.sees_exclusions(user)
+            else None,
+        }
+
+
+def _with_role_label(invitation: Invitation) -> Invitation:
+    invitation.role_label = Role(invitation.role).label
+    return invitation
 
 
 class ProviderEditView(OrganisationEditView):
@@ -19,3 +248,113 @@ class ProviderEditView(OrganisationEditView):
         self.object = services.provider_update(
             provider=self.object, actor=self.request.user, **form.cleaned_data
         )
+
+
+class TeamActionMixin(RecordAccessMixin, ServiceFormMixin):
+    """A page where the provider's admin changes the team: the provider is checked for
+    MANAGE_TEAM before anything else happens, on GET as on POST."""
+
+    policy = provider_policy
+    action = Action.MANAGE_TEAM
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.provider = self.get_object()
+            self.load_target()
+        return super().dispatch(request, *args, **kwargs)
+
+    def load_target(self):
+        """Fetches the team's record the page acts on, once the provider is authorised."""
+
+    def get_success_url(self):
+        return reverse("providers:team", args=[self.provider.pk])
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs, provider=self.provider)
+
+
+class InviteColleagueView(TeamActionMixin, FormView):
+    template_name = "providers/invite.html"
+    form_class = InviteColleagueForm
+
+    def perform(self, form):
+        invitation = services.invitation_create(
+            provider=self.provider, actor=self.request.user, **form.cleaned_data
+        )
+        messages.success(
+            self.request, f"Invitation sent to {invitation.full_name} at {invitation.email}"
+        )
+
+
+class RevokeInvitationView(TeamActionMixin, FormView):
+    template_name = "providers/invitation_revoke.html"
+    form_class = ConfirmForm
+
+    def load_target(self):
+        self.invitation = get_object_or_404(
+            Invitation, pk=self.kwargs["invitation_id"], provider=self.provider
+        )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs, invitation=self.invitation)
+
+    def perform(self, form):
+        services.invitation_revoke(invitation=self.invitation, actor=self.request.user)
+        messages.success(self.request, f"Invitation for {self.invitation.full_name} revoked")
+
+
+class RemoveColleagueView(TeamActionMixin, FormView):
+    template_name = "providers/colleague_remove.html"
+    form_class = ConfirmForm
+
+    def load_target(self):
+        self.member = get_object_or_404(
+            User, pk=self.kwargs["user_id"], provider=self.provider, is_active=True
+        )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs, member=self.member)
+
+    def perform(self, form):
+        services.colleague_remove(
+            provider=self.provider, member=self.member, actor=self.request.user
+        )
+        messages.success(self.request, f"{self.member.full_name} has been removed from your team")
+
+
+class AcceptInvitationView(ServiceFormMixin, FormView):
+    """The page the invitation email links to: the colleague chooses a password and is in."""
+
+    template_name = "providers/invitation_accept.html"
+    form_class = AcceptInvitationForm
+    success_url = reverse_lazy("core:dashboard")
+
+    def dispatch(self, request, *args, **kwargs):
+        self.invitation = selectors.invitation_for_token(kwargs["token"])
+        if request.user.is_authenticated:
+            return self._unusable(
+                f"You are signed in as {request.user.email}. Sign out, then open the "
+                "invitation link again.",
+                status=200,
+            )
+        problem = services.invitation_problem(self.invitation)
+        if problem:
+            return self._unusable(problem, status=404 if self.invitation is None else 410)
+        return super().dispatch(request, *args, **kwargs)
+
+    def _unusable(self, reason: str, *, status: int):
+        return render(
+            self.request, "providers/invitation_unusable.html", {"reason": reason}, status=status
+        )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            **kwargs, invitation=self.invitation, role_label=Role(self.invitation.role).label
+        )
+
+    def perform(self, form):
+        colleague = services.invitation_accept(
+            token=self.kwargs["token"], password=form.cleaned_data["password"]
+        )
+        login(self.request, colleague, backend=SIGN_IN_BACKEND)
+        messages.success(self.request, f"Welcome to {colleague.provider.name}")

@@ -210,3 +210,169 @@ def sealed_bid(*, lot: Lot, provider=None, price="100000.00", answers=None, part
         submitted_at=now,
         updated_at=now,
     )
+
+
+# --- clarifications -----------------------------------------------------------------------
+
+from commissioning.models import Clarification  # noqa: E402
+
+
+class ClarificationFactory(DjangoModelFactory):
+    """A provider's unanswered question on a published tender."""
+
+    class Meta:
+        model = Clarification
+
+    tender = factory.LazyFunction(lambda: published_tender(lots=1))
+    asked_by_provider = factory.SubFactory(ProviderFactory)
+    asked_by = factory.SubFactory(
+        ProviderAdminFactory, provider=factory.SelfAttribute("..asked_by_provider")
+    )
+    question = factory.Sequence(lambda n: f"Can lot {n} be delivered by a partnership?")
+
+
+# --- providers: exclusions and invitations ------------------------------------------------
+
+import hashlib  # noqa: E402
+
+from providers.models import Invitation, ProviderExclusion  # noqa: E402
+
+
+class ProviderExclusionFactory(DjangoModelFactory):
+    """An exclusion in force: it started 10 days ago and ends in a year."""
+
+    class Meta:
+        model = ProviderExclusion
+
+    provider = factory.SubFactory(ProviderFactory)
+    reason = "On the debarment list for failing to perform a previous contract."
+    starts_on = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=10))
+    ends_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=365))
+    recorded_by = factory.SubFactory(StaffFactory)
+
+
+class InvitationFactory(DjangoModelFactory):
+    """A pending invitation whose link carries `token` (pass your own to know it)."""
+
+    class Meta:
+        model = Invitation
+
+    class Params:
+        token = factory.Sequence(lambda n: f"test-invitation-token-{n}")
+
+    provider = factory.SubFactory(ProviderFactory)
+    email = factory.Sequence(lambda n: f"invitee{n}@example.org")
+    full_name = factory.Faker("name", locale="en_GB")
+    role = Role.BID_WRITER
+    token_hash = factory.LazyAttribute(lambda o: hashlib.sha256(o.token.encode()).hexdigest())
+    invited_by = factory.SubFactory(
+        ProviderAdminFactory, provider=factory.SelfAttribute("..provider")
+    )
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+
+
+# --- evaluation, awards and contracts -----------------------------------------------------
+
+
+def tender_in_evaluation(
+    *, prices=("80000.00", "100000.00"), lots: int = 1, evaluators: int = 2, **tender_fields
+):
+    """A tender whose sealed bids (one per price, all on lot 1, submitted in that order) were
+    opened at closing and are now in evaluation. Returns the tender and its bids."""
+    from commissioning.services.tenders import tender_close, tender_start_evaluation
+
+    tender = published_tender(lots=lots, evaluators=evaluators, **tender_fields)
+    lot = tender.lots.get(number=1)
+    bids = [sealed_bid(lot=lot, price=price) for price in prices]
+    now = timezone.now()
+    Tender.objects.filter(pk=tender.pk).update(
+        clarification_deadline=now - timedelta(minutes=2),
+        submission_deadline=now - timedelta(minutes=1),
+    )
+    tender.refresh_from_db()
+    tender_close(tender=tender, actor=tender.created_by)
+    tender_start_evaluation(tender=tender, actor=tender.created_by)
+    tender.refresh_from_db()
+    return tender, [Bid.objects.select_related("provider", "lot").get(pk=b.pk) for b in bids]
+
+
+def panel_scores_and_moderates(tender, scores: dict) -> None:
+    """Through the services: every panel member declares no conflict and scores each bid, and
+    the first member records the moderated scores. `scores` maps each bid to
+    {criterion kind: score} (e.g. {"quality": 4, "social_value": 3})."""
+    from commissioning.services.evaluation import (
+        conflict_declare,
+        moderation_record,
+        score_record,
+    )
+
+    members = [m.user for m in PanelMember.objects.filter(tender=tender).select_related("user")]
+    criteria = list(tender.criteria.exclude(kind=CriterionKind.PRICE))
+    for user in members:
+        conflict_declare(tender=tender, actor=user, has_conflict=False)
+    for bid, by_kind in scores.items():
+        for criterion in criteria:
+            for user in members:
+                score_record(
+                    bid=bid,
+                    criterion=criterion,
+                    actor=user,
+                    score=by_kind[criterion.kind],
+                    justification=f"{user} scored {criterion.title}",
+                )
+            moderation_record(
+                bid=bid,
+                criterion=criterion,
+                actor=members[0],
+                score=by_kind[criterion.kind],
+                rationale=f"The panel agreed {by_kind[criterion.kind]} for {criterion.title}",
+            )
+
+
+def _contracted_award(lot, provider, value):
+    from commissioning.choices import AwardStatus
+    from commissioning.models import Award
+
+    now = timezone.now()
+    bid = Bid.objects.create(
+        tender=lot.tender,
+        lot=lot,
+        provider=provider,
+        sealed_contents=b"",  # never opened: the contract already holds what was in it
+        submitted_by=ProviderAdminFactory(provider=provider),
+        submitted_at=now,
+        updated_at=now,
+        opened_price=value,
+    )
+    return Award.objects.create(
+        lot=lot,
+        bid=bid,
+        status=AwardStatus.CONTRACTED,
+        decided_by=lot.tender.created_by,
+        decided_at=now,
+        standstill_ends_at=now,
+    )
+
+
+class ContractFactory(DjangoModelFactory):
+    """A contract with its tender, lot, winning bid and award, built directly: for pages that
+    list or show contracts. Evaluate through the services to test how contracts are made."""
+
+    class Meta:
+        model = "commissioning.Contract"
+
+    commissioner = factory.SubFactory(CommissionerFactory)
+    provider = factory.SubFactory(ProviderFactory)
+    tender = factory.SubFactory(
+        TenderFactory,
+        commissioner=factory.SelfAttribute("..commissioner"),
+        status=TenderStatus.CONTRACTED,
+    )
+    lot = factory.SubFactory(LotFactory, tender=factory.SelfAttribute("..tender"))
+    value = Decimal("120000.00")
+    award = factory.LazyAttribute(lambda o: _contracted_award(o.lot, o.provider, o.value))
+    title = factory.LazyAttribute(lambda o: f"{o.tender.title}: {o.lot.title}")
+    start_date = factory.LazyFunction(timezone.localdate)
+    end_date = factory.LazyAttribute(lambda o: o.start_date + timedelta(days=730))
+    extension_options_remaining = factory.LazyFunction(lambda: [12, 12])
+    created_by = factory.SelfAttribute("tender.created_by")

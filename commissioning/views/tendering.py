@@ -113,6 +113,14 @@ class TenderDetailView(RecordAccessMixin, DetailView):
             can_add_documents=can_change
             and tender.status in (TenderStatus.DRAFT, TenderStatus.PUBLISHED),
             publication_problems=[p for ps in problems.values() for p in ps],
+            show_evaluation_link=tender.status
+            in (
+                TenderStatus.CLOSED,
+                TenderStatus.EVALUATION,
+                TenderStatus.AWARDED,
+                TenderStatus.CONTRACTED,
+            ),
+            show_clarifications_link=can_change and tender.status != TenderStatus.DRAFT,
             weight_total=criteria_weight_total(tender),
             minimum_period_days=MINIMUM_TENDER_PERIOD_DAYS[tender.procedure],
         )

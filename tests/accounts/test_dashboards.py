@@ -18,8 +18,8 @@ pytestmark = pytest.mark.django_db
     ("factory", "heading", "empty_state"),
     [
         (OfficerFactory, "Commissioning dashboard", "You have no tenders yet"),
-        (ManagerFactory, "Commissioning dashboard", "You have no contracts yet"),
-        (ProviderAdminFactory, "Provider dashboard", "You have no bids yet"),
+        (ManagerFactory, "Commissioning dashboard", "Your contract register"),
+        (ProviderAdminFactory, "Provider dashboard", "Bids you submit stay sealed"),
         (BidWriterFactory, "Provider dashboard", "You hold no contracts yet"),
         (StaffFactory, "Platform staff dashboard", "Providers awaiting verification"),
     ],

@@ -80,3 +80,17 @@ def test_entry_rolls_back_with_the_change_it_describes():
         audit_record(actor=None, action="commissioner.updated", target=commissioner)
         raise RuntimeError("the change failed after the entry was written")
     assert not AuditEntry.objects.exists()
+
+
+def test_staff_cannot_count_bids_in_the_audit_log_before_the_deadline(client):
+    from tests.factories import StaffFactory, published_tender, sealed_bid
+
+    tender = published_tender(lots=1)
+    bid = sealed_bid(lot=tender.lots.get())
+    audit_record(actor=None, action="bid.submitted", target=bid)
+    client.force_login(StaffFactory(), backend="django.contrib.auth.backends.ModelBackend")
+    page = client.get("/admin/core/auditentry/").content.decode()
+    assert "bid.submitted" not in page
+    tender.bids_opened_at = tender.published_at
+    tender.save(update_fields=["bids_opened_at"])
+    assert "bid.submitted" in client.get("/admin/core/auditentry/").content.decode()

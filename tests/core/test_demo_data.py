@@ -49,3 +49,17 @@ def test_loading_the_demo_twice_changes_nothing():
     before = (User.objects.count(), ProviderOrganisation.objects.count())
     call_command("seed_demo", verbosity=0)
     assert (User.objects.count(), ProviderOrganisation.objects.count()) == before
+
+
+def test_demo_shows_tenders_at_every_stage_with_bids_from_every_kind_of_provider():
+    from commissioning.choices import TenderStatus
+    from commissioning.models import Bid, Contract, Tender
+
+    call_command("seed_demo", verbosity=0)
+    assert set(Tender.objects.values_list("status", flat=True)) == set(TenderStatus.values)
+    assert set(Bid.objects.values_list("provider__kind", flat=True)) == set(ProviderKind.values)
+    assert Contract.objects.filter(provider__kind=ProviderKind.COMMUNITY).exists()
+    closing_soon = Tender.objects.filter(status=TenderStatus.PUBLISHED).order_by(
+        "submission_deadline"
+    )[0]
+    assert (closing_soon.submission_deadline - closing_soon.published_at).days >= 10

@@ -1,9 +1,11 @@
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts import demo as accounts_demo
 from commissioning import demo as commissioning_demo
+from commissioning import demo_tendering
 from providers import demo as providers_demo
 
 
@@ -26,10 +28,12 @@ class Command(BaseCommand):
         logins = accounts_demo.seed(
             commissioners=commissioners, providers=providers, password=password
         )
+        call_command("load_cpv", verbosity=0)
+        tenders = demo_tendering.seed(commissioners=commissioners, providers=providers)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo data ready: {len(commissioners)} commissioners, {len(providers)} providers, "
-                f"{len(logins)} users."
+                f"Demo data ready: {len(commissioners)} commissioners, {len(providers)} "
+                f"providers, {len(logins)} users, {tenders} new tenders."
             )
         )
         self.stdout.write(f"\nDemo logins (password for all: {password})")

@@ -1,0 +1,186 @@
+"""Reads for the public tender pages and for clarifications, with the joins each page needs.
+
+The public sees a tender once it has been published, and for ever after, whatever happens to
+it; drafts never, nor a draft that was cancelled before anyone saw it.
+"""
+
+from django.contrib.postgres.expressions import ArraySubquery
+from django.contrib.postgres.search import SearchQuery
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet
+
+from core.permissions import Policy
+
+from .choices import BidStatus, LotReservation, TenderStatus
+from .models import Bid, Clarification, Lot, Tender, TenderDocument, TenderStatusChange
+
+# What the list's status filter offers, in the users' words, and the statuses behind each.
+STATUS_GROUPS = {
+    "open": (TenderStatus.PUBLISHED,),
+    "closed": (TenderStatus.CLOSED, TenderStatus.EVALUATION),
+    "awarded": (TenderStatus.AWARDED, TenderStatus.CONTRACTED),
+    "cancelled": (TenderStatus.CANCELLED,),
+}
+DEFAULT_STATUS_GROUPS = ("open",)
+# Lots a small organisation or a VCSE can bid for without competing with large companies.
+SMALL_OR_VCSE_RESERVATIONS = (LotReservation.VCSE, LotReservation.SMALL, LotReservation.MUTUAL)
+# Statuses a tender reaches only by being published first, so they need no other check.
+_ALWAYS_PUBLISHED = (
+    TenderStatus.PUBLISHED,
+    TenderStatus.CLOSED,
+    TenderStatus.EVALUATION,
+    TenderStatus.AWARDED,
+    TenderStatus.CONTRACTED,
+)
+# After closing, the number of bids is a public fact; before, it must not leak.
+BIDS_COUNTED_AFTER = frozenset(
+    (
+        TenderStatus.CLOSED,
+        TenderStatus.EVALUATION,
+        TenderStatus.AWARDED,
+        TenderStatus.CONTRACTED,
+        TenderStatus.CANCELLED,
+    )
+)
+
+
+def public_status_q(groups=DEFAULT_STATUS_GROUPS) -> Q:
+    """The condition for tenders in the chosen status groups that the public may see.
+
+    Only a cancelled tender needs `published_at` looked at: written this way, the default
+    list's condition is a plain `status = 'published'`, which its index answers alone."""
+    statuses = {s for group in groups for s in STATUS_GROUPS[group]}
+    condition = Q(status__in=sorted(statuses - {TenderStatus.CANCELLED}))
+    if TenderStatus.CANCELLED in statuses:
+        condition |= Q(status=TenderStatus.CANCELLED, published_at__isnull=False)
+    return condition
+
+
+def public_tenders() -> QuerySet[Tender]:
+    """Every tender the public may see: published at some point, in any status since."""
+    return Tender.objects.filter(
+        Q(status__in=_ALWAYS_PUBLISHED)
+        | Q(status=TenderStatus.CANCELLED, published_at__isnull=False)
+    )
+
+
+def public_tender_list() -> QuerySet[Tender]:
+    """The public list's rows, soonest deadline first, with what each row shows, in one query
+    for any page size. Not yet limited to public tenders: commissioning.filters.TenderFilter
+    adds `public_status_q` for the statuses asked for, so never show these rows without it."""
+    reservations = (
+        Lot.objects.filter(tender=OuterRef("pk"))
+        .exclude(reservation=LotReservation.NONE)
+        .order_by()
+        .values("reservation")
+        .distinct()
+    )
+    return (
+        Tender.objects.select_related("commissioner", "main_cpv")
+        .only(
+            "id",
+            "title",
+            "region",
+            "procedure",
+            "estimated_value",
+            "submission_deadline",
+            "status",
+            "commissioner__id",
+            "commissioner__name",
+            "main_cpv__code",
+            "main_cpv__description",
+        )
+        .annotate(reservations=ArraySubquery(reservations))
+        .order_by("submission_deadline", "id")
+    )
+
+
+def tender_search(queryset: QuerySet[Tender], text: str) -> QuerySet[Tender]:
+    """Tenders whose title or description match `text`, as people type into search boxes:
+    words, "quoted phrases", `or`, and -excluded words."""
+    query = SearchQuery(text, search_type="websearch", config="english")
+    return queryset.filter(search_document=query)
+
+
+def public_tender_detail(pk) -> Tender | None:
+    """One public tender with everything its page shows, or None when the public may not
+    see it (a draft, or no such tender: both look the same)."""
+    return (
+        public_tenders()
+        .select_related("commissioner", "main_cpv")
+        .prefetch_related(
+            "additional_cpvs",
+            Prefetch("lots", queryset=Lot.objects.order_by("number")),
+            "documents",
+            Prefetch(
+                "status_changes",
+                queryset=TenderStatusChange.objects.exclude(to_status=TenderStatus.DRAFT).order_by(
+                    "changed_at", "id"
+                ),
+                to_attr="public_timeline",
+            ),
+            Prefetch(
+                "clarifications",
+                queryset=Clarification.objects.filter(published_at__isnull=False)
+                .only("id", "tender_id", "question", "answer", "published_at")
+                .order_by("published_at", "id"),
+                to_attr="published_clarifications",
+            ),
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def public_tender_document(*, tender_pk, pk) -> TenderDocument | None:
+    """A document of a tender the public may see, or None."""
+    return TenderDocument.objects.filter(
+        pk=pk, tender_id=tender_pk, tender__in=public_tenders()
+    ).first()
+
+
+def bids_received(tender: Tender) -> int | None:
+    """How many live bids a closed tender received; None while the count must stay secret."""
+    if tender.closed_at is None or tender.status not in BIDS_COUNTED_AFTER:
+        return None
+    return Bid.objects.filter(tender=tender, status=BidStatus.SUBMITTED).count()
+
+
+def own_unanswered_clarifications(tender: Tender, *, provider_id) -> QuerySet[Clarification]:
+    """The questions a provider asked that have no published answer yet: only it sees them."""
+    return Clarification.objects.filter(
+        tender=tender, asked_by_provider_id=provider_id, published_at__isnull=True
+    ).order_by("asked_at", "id")
+
+
+def tender_clarifications_for_officer(tender: Tender) -> QuerySet[Clarification]:
+    """Every question on the tender, unanswered first, with who asked (the officer may know)."""
+    return (
+        Clarification.objects.filter(tender=tender)
+        .select_related("asked_by_provider", "answered_by")
+        .order_by(F("published_at").asc(nulls_first=True), "asked_at", "id")
+    )
+
+
+# --- who may ask ---------------------------------------------------------------------------
+# This Policy belongs in commissioning/permissions.py; it is here only because that file is
+# another change's to edit. Move it there unchanged.
+
+ASK = "ask"
+
+
+def _may_ask(user, tender) -> bool:
+    from providers.selectors import exclusion_in_force
+
+    if not getattr(user, "is_provider_user", False):
+        return False
+    return exclusion_in_force(user.provider) is None
+
+
+public_tender_policy = Policy(
+    visible_to=lambda user: public_tenders(),
+    rules={ASK: _may_ask},
+    refusals={
+        ASK: "Only providers can ask questions about a tender, and not while their "
+        "organisation is excluded from bidding."
+    },
+)
