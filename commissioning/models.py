@@ -137,6 +137,10 @@ class Tender(models.Model):
             GinIndex(fields=["search_document"], name="tender_search_gin"),
             models.Index(fields=["status", "submission_deadline"], name="tender_status_deadline"),
             models.Index(fields=["region", "status"], name="tender_region_status"),
+            # The public list's value-band and region filters (bench/bench_tenders.py).
+            models.Index(
+                fields=["status", "region", "estimated_value"], name="tender_status_region_value"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -219,6 +223,14 @@ class Lot(models.Model):
         ordering = ["tender", "number"]
         constraints = [
             models.UniqueConstraint(fields=["tender", "number"], name="lot_number_unique"),
+        ]
+        indexes = [
+            # "Reserved or suitable for small or VCSE providers" looks only at these lots.
+            models.Index(
+                fields=["tender"],
+                condition=models.Q(reservation__in=["vcse", "small", "mutual"]),
+                name="lot_reserved_by_tender",
+            ),
         ]
 
     def __str__(self):
