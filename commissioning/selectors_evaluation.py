@@ -22,8 +22,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
+
+from providers.selectors import exclusions_in_force
 
 from .choices import QUALITY_SCALE_MAX, BidStatus, CriterionKind, TenderStatus
 from .models import Award, Bid, EvaluationCriterion, Lot, ModeratedScore, PanelMember, Score
@@ -230,6 +232,15 @@ def live_bids(*, with_scores: bool = False) -> QuerySet[Bid]:
     queryset = (
         Bid.objects.filter(status=BidStatus.SUBMITTED, tender__bids_opened_at__isnull=False)
         .exclude(tender__status=TenderStatus.PUBLISHED)
+        # Officers see an exclusion flag wherever a provider appears, including here.
+        .annotate(
+            provider_excluded_until=Subquery(
+                exclusions_in_force()
+                .filter(provider=OuterRef("provider_id"))
+                .order_by("-ends_on")
+                .values("ends_on")[:1]
+            )
+        )
         .select_related("provider")
         .prefetch_related(Prefetch("moderated_scores", queryset=ModeratedScore.objects.all()))
     )

@@ -584,3 +584,14 @@ def test_the_price_criterion_has_no_moderation_page(sign_in):
     )
 
     assert response.status_code == 404
+
+
+def test_officers_see_the_exclusion_flag_on_a_bidder_excluded_during_evaluation(sign_in):
+    from tests.factories import ProviderExclusionFactory, tender_in_evaluation
+
+    tender, (_cheaper, dearer) = tender_in_evaluation()
+    client = sign_in(tender.created_by)
+    url = f"/tendering/{tender.pk}/evaluation/"
+    assert "Excluded until" not in client.get(url).content.decode()
+    exclusion = ProviderExclusionFactory(provider=dearer.provider)
+    assert f"Excluded until {exclusion.ends_on:%-d %B %Y}" in client.get(url).content.decode()
