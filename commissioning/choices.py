@@ -67,6 +67,16 @@ class BidStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
+class PartnerKind(models.TextChoices):
+    """What a consortium partner that is not registered on the platform is."""
+
+    COMMUNITY_GROUP = "community group", "Community group"
+    VOLUNTEER_GROUP = "volunteer group", "Volunteer group"
+    CHARITY = "charity", "Charity"
+    SOCIAL_ENTERPRISE = "social enterprise", "Social enterprise"
+    OTHER = "other", "Other organisation"
+
+
 class AwardStatus(models.TextChoices):
     STANDSTILL = "standstill", "In standstill"
     CONTRACTED = "contracted", "Contract made"

@@ -9,7 +9,8 @@ from core.forms import GovukFormMixin
 from core.uploads import ACCEPTED_DESCRIPTION
 from providers.models import ProviderOrganisation
 
-from .services.bids import MAX_DOCUMENTS, PartnerKind, document_label
+from .choices import PartnerKind
+from .services.bids import MAX_DOCUMENTS, document_label
 
 # Rows for partners that are not registered on the platform; a consortium with more than
 # this many names the rest when it registers them, or in its answers.

@@ -151,3 +151,33 @@ def bid_feedback_visible_to(user):
 
 
 bid_feedback_policy = Policy(visible_to=bid_feedback_visible_to)
+
+
+# --- who may ask ---------------------------------------------------------------------------
+# Anyone may read published tenders; providers (not excluded) may ask questions about them.
+
+ASK = "ask"
+
+
+def _public_tenders_for(user):
+    from .selectors import public_tenders
+
+    return public_tenders()
+
+
+def _may_ask(user, tender) -> bool:
+    from providers.selectors import exclusion_in_force
+
+    if not getattr(user, "is_provider_user", False):
+        return False
+    return exclusion_in_force(user.provider) is None
+
+
+public_tender_policy = Policy(
+    visible_to=_public_tenders_for,
+    rules={ASK: _may_ask},
+    refusals={
+        ASK: "Only providers can ask questions about a tender, and not while their "
+        "organisation is excluded from bidding."
+    },
+)

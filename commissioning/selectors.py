@@ -8,8 +8,6 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery
 from django.db.models import F, OuterRef, Prefetch, Q, QuerySet
 
-from core.permissions import Policy
-
 from .choices import BidStatus, LotReservation, TenderStatus
 from .models import Bid, Clarification, Lot, Tender, TenderDocument, TenderStatusChange
 
@@ -159,28 +157,3 @@ def tender_clarifications_for_officer(tender: Tender) -> QuerySet[Clarification]
         .select_related("asked_by_provider", "answered_by")
         .order_by(F("published_at").asc(nulls_first=True), "asked_at", "id")
     )
-
-
-# --- who may ask ---------------------------------------------------------------------------
-# This Policy belongs in commissioning/permissions.py; it is here only because that file is
-# another change's to edit. Move it there unchanged.
-
-ASK = "ask"
-
-
-def _may_ask(user, tender) -> bool:
-    from providers.selectors import exclusion_in_force
-
-    if not getattr(user, "is_provider_user", False):
-        return False
-    return exclusion_in_force(user.provider) is None
-
-
-public_tender_policy = Policy(
-    visible_to=lambda user: public_tenders(),
-    rules={ASK: _may_ask},
-    refusals={
-        ASK: "Only providers can ask questions about a tender, and not while their "
-        "organisation is excluded from bidding."
-    },
-)

@@ -34,3 +34,8 @@ provider_policy = Policy(
         Action.MANAGE_TEAM: "Only your organisation's provider admin can manage your team.",
     },
 )
+
+
+def sees_exclusions(user) -> bool:
+    """Officers and platform staff see that a provider is excluded, wherever it appears."""
+    return is_platform_staff(user) or bool(getattr(user, "is_commissioner_user", False))

@@ -8,7 +8,6 @@ from django.db.models.functions import Now, TruncDate
 
 from accounts.choices import Role
 from accounts.models import User
-from core.permissions import is_platform_staff
 
 from .choices import VerificationStatus
 from .models import Invitation, ProviderExclusion, ProviderIdentifier, ProviderOrganisation
@@ -43,13 +42,6 @@ def with_exclusion_flag(queryset: QuerySet[ProviderOrganisation] | None = None, 
             in_force.order_by().values("provider").annotate(until=Max("ends_on")).values("until")
         ),
     )
-
-
-# This rule belongs in providers/permissions.py; it is here only because that file is another
-# change's to edit. Move it there unchanged.
-def sees_exclusions(user) -> bool:
-    """Officers and platform staff see that a provider is excluded, wherever it appears."""
-    return is_platform_staff(user) or bool(getattr(user, "is_commissioner_user", False))
 
 
 def provider_search(text: str) -> QuerySet[ProviderOrganisation]:

@@ -33,7 +33,7 @@ from .forms import (
     ProviderRegistrationForm,
 )
 from .models import Invitation
-from .permissions import provider_policy
+from .permissions import provider_policy, sees_exclusions
 
 SIGN_IN_BACKEND = "django.contrib.auth.backends.ModelBackend"
 # The answers wait here between the question page and check your answers; the password only
@@ -193,7 +193,7 @@ class ProviderPublicView(DetailView):
 
     def get_context_data(self, **kwargs):
         provider = self.object
-        show_exclusion = selectors.sees_exclusions(self.request.user)
+        show_exclusion = sees_exclusions(self.request.user)
         return super().get_context_data(
             **kwargs,
             regions=_region_labels(provider.regions),
@@ -228,9 +228,7 @@ class ProviderTeamView(OrganisationTeamView):
             "invitations": list(selectors.pending_invitations(provider)) if can_manage_team else [],
             "identifiers": list(provider.identifiers.all()),
             "regions": _region_labels(provider.regions),
-            "exclusion": selectors.exclusion_in_force(provider)
-            if selectors.sees_exclusions(user)
-            else None,
+            "exclusion": selectors.exclusion_in_force(provider) if sees_exclusions(user) else None,
         }
 
 

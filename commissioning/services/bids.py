@@ -12,7 +12,7 @@ database's clock, whatever the provider's browser shows.
 
 from decimal import Decimal, InvalidOperation
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import dateformat, timezone
 
@@ -27,20 +27,9 @@ from providers.models import ProviderOrganisation
 from providers.selectors import exclusion_in_force
 
 from .. import sealing
-from ..choices import BidStatus, CriterionKind, LotReservation, TenderStatus
+from ..choices import BidStatus, CriterionKind, LotReservation, PartnerKind, TenderStatus
 from ..models import Bid, BidDocument, Lot, Tender
 from ..permissions import BID, bid_policy, is_bidder, lot_bidding_policy
-
-
-class PartnerKind(models.TextChoices):
-    """What a consortium partner that is not registered on the platform is."""
-
-    COMMUNITY_GROUP = "community group", "Community group"
-    VOLUNTEER_GROUP = "volunteer group", "Volunteer group"
-    CHARITY = "charity", "Charity"
-    SOCIAL_ENTERPRISE = "social enterprise", "Social enterprise"
-    OTHER = "other", "Other organisation"
-
 
 # A bid is either live or withdrawn; a withdrawn bid stays on record and a new one can be made.
 BID_STATES = StateMachine(field="status", transitions={BidStatus.SUBMITTED: {BidStatus.WITHDRAWN}})

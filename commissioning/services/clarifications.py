@@ -14,7 +14,7 @@ from core.services import audit_record
 
 from ..choices import TenderStatus
 from ..models import Clarification, Tender
-from ..selectors import ASK, public_tender_policy
+from ..permissions import ASK, public_tender_policy
 from .tenders import lock_tender
 
 QUESTION_MAX = 4000

@@ -16,7 +16,7 @@ from core.permissions import Action
 from core.views import RecordAccessMixin, ServiceFormMixin
 
 from .. import sealing
-from ..choices import BidStatus, CriterionKind
+from ..choices import BidStatus, CriterionKind, PartnerKind
 from ..forms_bids import NAMED_PARTNER_ROWS, BidForm, WithdrawBidForm
 from ..models import Bid, Lot
 from ..permissions import (
@@ -170,7 +170,7 @@ class BidDetailView(OwnBidMixin, DetailView):
 def _partner_row(partner: dict) -> tuple[str, str]:
     if "provider_id" in partner:
         return partner["name"], "Registered provider"
-    return partner["name"], bid_services.PartnerKind(partner["kind"]).label
+    return partner["name"], PartnerKind(partner["kind"]).label
 
 
 class ChangeableBidMixin(OwnBidMixin):

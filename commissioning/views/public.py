@@ -18,14 +18,13 @@ from ..choices import MINIMUM_TENDER_PERIOD_DAYS, Procedure, TenderStatus
 from ..filters import TenderFilter
 from ..forms_public import ClarificationAskForm
 from ..models import Tender
+from ..permissions import ASK, public_tender_policy
 from ..selectors import (
-    ASK,
     bids_received,
     own_unanswered_clarifications,
     public_tender_detail,
     public_tender_document,
     public_tender_list,
-    public_tender_policy,
 )
 from ..services import clarifications as clarification_services
 
