@@ -17,7 +17,7 @@ from accounts.models import User
 from .choices import CriterionKind, LotReservation, Procedure
 from .models import Award, CpvCode, Tender
 from .selectors_evaluation import lot_ranking
-from .services import awards, bids, contracts, evaluation
+from .services import awards, bids, clarifications, contracts, evaluation
 from .services import tenders as tender_services
 
 
@@ -223,6 +223,22 @@ def seed(*, commissioners, providers) -> int:
             deadline_days=26,
         )
         tender_services.tender_publish(tender=tender, actor=nsh_officer)
+        question = clarifications.clarification_ask(
+            tender=tender,
+            actor=neighbours,
+            question="Can volunteers' travel expenses be included in the price?",
+        )
+        clarifications.clarification_answer(
+            clarification=question,
+            actor=nsh_officer,
+            answer="Yes. Include volunteers' expenses in your price and show them separately "
+            "in your answer on social value.",
+        )
+        clarifications.clarification_ask(
+            tender=tender,
+            actor=carewell,
+            question="Is TUPE expected to apply to the current befriending staff?",
+        )
         _bid(tender, 1, mind, "86000", "Peer volunteers trained in safeguarding")
         _bid(tender, 2, carewell, "79500", "Paid befrienders with weekly supervision")
         made += 1
