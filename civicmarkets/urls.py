@@ -14,6 +14,10 @@ urlpatterns = [
     path("tendering/", include("commissioning.urls_evaluation")),
     # Providers' sealed bids.
     path("bids/", include("commissioning.urls_bids")),
+    # Citizens' complaint forms and tracking; officers' complaint handling; escalation.
+    path("complaints/", include("accountability.urls_public")),
+    path("accountability/", include("accountability.urls_handling")),
+    path("accountability/", include("accountability.urls_escalation")),
     # Public contracts, and each commissioner's contract register.
     path("contracts/", include("commissioning.urls_contracts")),
     path("providers/", include("providers.urls")),

@@ -498,6 +498,9 @@ class Contract(models.Model):
     )
     # Consortium partners from the winning bid: registered providers by id, others by name.
     partners = models.JSONField(default=list, blank=True)
+    # The current step of the accountability escalation ladder (0 normal to 4 termination),
+    # kept here so lists and public pages show it without reading the history.
+    escalation_level = models.PositiveSmallIntegerField(default=0, db_index=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -537,3 +540,40 @@ class Kpi(models.Model):
 
     def __str__(self):
         return f"{self.name} (target {self.target} {self.unit})"
+
+
+class KpiRating(models.TextChoices):
+    MET = "met", "Met"
+    NEAR_MISS = "near_miss", "Near miss"
+    MISSED = "missed", "Missed"
+
+
+class KpiResult(models.Model):
+    """A provider's figure for one KPI in one reporting period, rated against its target."""
+
+    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="results")
+    period_start = models.DateField()
+    period_end = models.DateField()
+    value = models.DecimalField(max_digits=12, decimal_places=2)
+    rating = models.CharField(max_length=10, choices=KpiRating.choices)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["kpi", "period_start"]
+        constraints = [
+            models.UniqueConstraint(fields=["kpi", "period_start"], name="one_result_per_period"),
+            models.CheckConstraint(
+                condition=models.Q(period_end__gt=models.F("period_start")),
+                name="kpi_period_ends_after_it_starts",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kpi.name} {self.period_start}: {self.value} ({self.rating})"

@@ -108,3 +108,15 @@ def record_update(*, policy, model, pk, actor, action_name: str, changes: dict):
                 after=changed,
             )
         return record
+
+
+def outbox_enqueue(*, to: str, subject: str, body: str):
+    """Queues an email in the caller's transaction; `dispatch_outbox` sends it after commit.
+
+    A failing mail server therefore never fails or undoes the change that asked for the
+    email, and an email is never sent for a change that rolled back."""
+    from .models import OutboxMessage
+
+    return OutboxMessage.objects.create(
+        to=to, subject=subject[:255], body=body, next_attempt_at=timezone.now()
+    )

@@ -376,3 +376,35 @@ class ContractFactory(DjangoModelFactory):
     end_date = factory.LazyAttribute(lambda o: o.start_date + timedelta(days=730))
     extension_options_remaining = factory.LazyFunction(lambda: [12, 12])
     created_by = factory.SelfAttribute("tender.created_by")
+
+
+# --- accountability -------------------------------------------------------------------------
+
+
+from accountability.choices import ComplaintCategory  # noqa: E402
+from accountability.models import Complaint  # noqa: E402
+
+
+class ComplaintFactory(DjangoModelFactory):
+    """A complaint just received about a contract, with its due dates, built directly.
+    Its tracking secret is `tracking_token` (the factory keeps only the hash, as the app does)."""
+
+    class Meta:
+        model = Complaint
+        exclude = ("tracking_token",)
+
+    contract = factory.SubFactory(ContractFactory)
+    commissioner = factory.SelfAttribute("contract.commissioner")
+    provider = factory.SelfAttribute("contract.provider")
+    reference = factory.Sequence(lambda n: f"CMP-2026-{n + 1:06d}")
+    tracking_token = factory.Sequence(lambda n: f"tracking-secret-{n}")
+    tracking_token_hash = factory.LazyAttribute(
+        lambda o: hashlib.sha256(o.tracking_token.encode()).hexdigest()
+    )
+    category = ComplaintCategory.QUALITY
+    description = "The carer did not arrive on Tuesday and nobody phoned to say so."
+    complainant_name = "Pat Citizen"
+    complainant_email = "pat@example.org"
+    received_at = factory.LazyFunction(timezone.now)
+    acknowledge_due_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=7))
+    response_due_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=14))

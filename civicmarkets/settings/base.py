@@ -227,3 +227,11 @@ BID_MASTER_KEY = env.str("BID_MASTER_KEY", default="")
 
 # Uploads: what bids and tender documents may carry, checked by content, not by name.
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
+
+# Complaint Handling Code timescales, in working days (England and Wales bank holidays
+# excluded): acknowledge, stage 1 response, stage 2 response.
+COMPLAINT_ACKNOWLEDGE_DAYS = env.int("COMPLAINT_ACKNOWLEDGE_DAYS", default=5)
+COMPLAINT_STAGE1_RESPONSE_DAYS = env.int("COMPLAINT_STAGE1_RESPONSE_DAYS", default=10)
+COMPLAINT_STAGE2_RESPONSE_DAYS = env.int("COMPLAINT_STAGE2_RESPONSE_DAYS", default=20)
+# How long complainants' personal data is kept after a complaint closes (days).
+COMPLAINT_RETENTION_DAYS = env.int("COMPLAINT_RETENTION_DAYS", default=6 * 365)
