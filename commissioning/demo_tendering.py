@@ -322,49 +322,73 @@ def seed(*, commissioners, providers) -> int:
         _award_all(tender, nsh_officer)
         made += 1
 
-    title = "Grounds maintenance for community centres"
-    if wanted(nsh_officer, title):
-        tender = _draft(
+    # Contracts already running, for the accountability pages: (officer, title, CPV, region,
+    # winner, price, scores, days since the contract started).
+    running = [
+        (
             nsh_officer,
-            title=title,
-            cpv="77310000-6",
-            region="UKD",
-            value="240000",
-            description="Grass cutting, planting and litter picking at twelve centres.",
-        )
-        tender_services.tender_publish(tender=tender, actor=nsh_officer)
-        winner = _bid(tender, 1, carewell, "230000", "A grounds team with local apprentices")
-        _pass_deadline(tender, days_ago=60)
-        tender_services.tender_close(tender=tender, actor=None)
-        tender_services.tender_start_evaluation(tender=tender, actor=nsh_officer)
-        _evaluate(tender, (nsh_officer,), nsh_officer, {winner: (4, 3)})
-        _award_all(tender, nsh_officer)
-        _end_standstill(tender)
-        _contract_all(tender, nsh_officer, start=timezone.localdate() - timedelta(days=30))
-        made += 1
-
-    title = "Village lunch club"
-    if wanted(parish_clerk, title):
+            "Grounds maintenance for community centres",
+            "77310000-6",
+            "UKD",
+            carewell,
+            "230000",
+            (4, 3),
+            30,
+        ),
+        (parish_clerk, "Village lunch club", "85312100-0", "UKF", neighbours, "16500", (5, 5), 60),
+        (
+            nsh_officer,
+            "Domiciliary care in South Northshire",
+            "85312400-3",
+            "UKD",
+            carewell,
+            "610000",
+            (3, 2),
+            200,
+        ),
+        (
+            icb_officer,
+            "Peer support for new parents",
+            "85312300-2",
+            "UKE",
+            mind,
+            "88000",
+            (4, 4),
+            120,
+        ),
+        (
+            nsh_officer,
+            "Youth clubs on two estates",
+            "85311300-5",
+            "UKD",
+            mind,
+            "72000",
+            (4, 3),
+            300,
+        ),
+    ]
+    for officer, title, cpv, region, winner_user, price, scores, started in running:
+        if not wanted(officer, title):
+            continue
         tender = _draft(
-            parish_clerk,
+            officer,
             title=title,
-            cpv="85312100-0",
-            region="UKF",
+            cpv=cpv,
+            region=region,
+            value=str(int(Decimal(price) * 2)),
             procedure=Procedure.LIGHT_TOUCH,
-            value="18000",
-            description="A weekly hot lunch and company for older villagers.",
-            lots=(("Lunch club", "18000", LotReservation.VCSE),),
             deadline_days=15,
+            description=f"{title}: the service as described in the specification.",
         )
-        tender_services.tender_publish(tender=tender, actor=parish_clerk)
-        winner = _bid(tender, 1, neighbours, "16500", "Volunteers cook in the village hall")
-        _pass_deadline(tender, days_ago=90)
+        tender_services.tender_publish(tender=tender, actor=officer)
+        winner = _bid(tender, 1, winner_user, price, "A proven local service")
+        _pass_deadline(tender, days_ago=started + 40)
         tender_services.tender_close(tender=tender, actor=None)
-        tender_services.tender_start_evaluation(tender=tender, actor=parish_clerk)
-        _evaluate(tender, (parish_clerk,), parish_clerk, {winner: (5, 5)})
-        _award_all(tender, parish_clerk)
+        tender_services.tender_start_evaluation(tender=tender, actor=officer)
+        _evaluate(tender, (officer,), officer, {winner: scores})
+        _award_all(tender, officer)
         _end_standstill(tender)
-        _contract_all(tender, parish_clerk, start=timezone.localdate() - timedelta(days=60))
+        _contract_all(tender, officer, start=timezone.localdate() - timedelta(days=started))
         made += 1
 
     title = "Digital inclusion training"
