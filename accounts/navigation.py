@@ -18,11 +18,13 @@ def navigation_for(user, current_path: str) -> list[NavItem]:
         items.append(("Dashboard", reverse("core:dashboard")))
         if getattr(user, "is_commissioner_user", False):
             items.append(("Your tenders", reverse("tendering:list")))
+            items.append(("Complaints", reverse("handling:queue")))
             items.append(
                 ("Your organisation", reverse("commissioning:team", args=[user.commissioner_id]))
             )
         elif getattr(user, "is_provider_user", False):
             items.append(("Your bids", reverse("bids:list")))
+            items.append(("Complaints", reverse("handling:forwarded")))
             items.append(("Your organisation", reverse("providers:team", args=[user.provider_id])))
         if user.is_staff:
             items.append(("Admin", reverse("admin:index")))

@@ -192,12 +192,16 @@ class ProviderPublicView(DetailView):
         return selectors.public_providers(include_refused=is_platform_staff(self.request.user))
 
     def get_context_data(self, **kwargs):
+        from accountability.selectors_public import provider_accountability
+
         provider = self.object
         show_exclusion = sees_exclusions(self.request.user)
+        contracts = list(selectors.contracts_held(provider))
         return super().get_context_data(
             **kwargs,
+            **provider_accountability(provider, contracts),
             regions=_region_labels(provider.regions),
-            contracts=list(selectors.contracts_held(provider)),
+            contracts=contracts,
             exclusion=selectors.exclusion_in_force(provider) if show_exclusion else None,
         )
 

@@ -408,3 +408,60 @@ class ComplaintFactory(DjangoModelFactory):
     received_at = factory.LazyFunction(timezone.now)
     acknowledge_due_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=7))
     response_due_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=14))
+
+
+# --- escalation -----------------------------------------------------------------------------
+
+from accountability.choices import ComplaintOutcome, ComplaintStatus  # noqa: E402
+from commissioning.models import Kpi, KpiRating, KpiResult  # noqa: E402
+
+
+class UpheldComplaintFactory(ComplaintFactory):
+    """A complaint the commissioner has responded to and upheld."""
+
+    status = ComplaintStatus.RESPONDED
+    outcome = ComplaintOutcome.UPHELD
+    responded_at = factory.LazyFunction(timezone.now)
+
+
+class KpiFactory(DjangoModelFactory):
+    class Meta:
+        model = Kpi
+
+    contract = factory.SubFactory(ContractFactory)
+    name = factory.Sequence(lambda n: f"Visits on time {n}")
+    target = Decimal("95.00")
+    unit = "%"
+
+
+class KpiResultFactory(DjangoModelFactory):
+    """One quarter's result; pass period_start and the rating the story needs."""
+
+    class Meta:
+        model = KpiResult
+
+    kpi = factory.SubFactory(KpiFactory)
+    period_start = factory.LazyFunction(lambda: timezone.localdate().replace(day=1))
+    period_end = factory.LazyAttribute(lambda o: o.period_start + timedelta(days=89))
+    value = Decimal("80.00")
+    rating = KpiRating.MISSED
+    submitted_at = factory.LazyFunction(timezone.now)
+
+
+# --- citizens' complaints: responses (complaint forms and tracking) ---------------------------
+
+
+class ComplaintResponseFactory(DjangoModelFactory):
+    """A stage 1 response sent to the citizen; the complaint is moved to responded."""
+
+    class Meta:
+        model = "accountability.ComplaintResponse"
+
+    complaint = factory.SubFactory(ComplaintFactory, status="responded")
+    stage = 1
+    outcome = "not_upheld"
+    text = "We looked into this and found the visit was rescheduled with notice."
+    author = factory.SubFactory(
+        OfficerFactory, commissioner=factory.SelfAttribute("..complaint.commissioner")
+    )
+    sent_at = factory.LazyFunction(timezone.now)

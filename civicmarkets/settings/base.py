@@ -201,6 +201,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "commissioning.tasks.close_due_tenders",
         "schedule": crontab(),  # every minute: bids open within a minute of the deadline
     },
+    "dispatch-outbox": {
+        "task": "core.tasks.dispatch_outbox",
+        "schedule": crontab(),  # every minute: emails go out within a minute of the change
+    },
+    "complaint-overdue-sweep": {
+        "task": "accountability.tasks.complaint_overdue_sweep",
+        "schedule": crontab(minute=7),  # hourly: due dates are whole days
+    },
 }
 
 # /healthz reports unhealthy when the beat heartbeat is older than this.

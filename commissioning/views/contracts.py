@@ -42,6 +42,11 @@ class ContractDetailView(DetailView):
     def get_queryset(self):
         return contract_detail()
 
+    def get_context_data(self, **kwargs):
+        from accountability.selectors_public import contract_accountability
+
+        return super().get_context_data(**kwargs, **contract_accountability(self.object))
+
 
 class ContractRegisterView(RecordAccessMixin, DetailView):
     """A commissioner's own contracts, for its officers, with the Transparency Code's fields."""

@@ -174,4 +174,5 @@ def test_the_page_takes_the_same_queries_for_2_contracts_as_for_20(client, sign_
         contract_for(provider, title=f"Contract {n}")
     many = count_queries(browser.get, page_of(provider))
     assert 0 < few == many
-    assert browser.get(page_of(provider)).content.decode().count("Contract 1") == 11
+    page = browser.get(page_of(provider)).content.decode()
+    assert all(f"Contract {n}<" in page for n in range(20))
