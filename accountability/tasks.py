@@ -1,8 +1,13 @@
 from celery import shared_task
 
-from .services import handling
+from .services import handling, retention
 
 
 @shared_task(name="accountability.tasks.complaint_overdue_sweep", acks_late=True)
 def complaint_overdue_sweep() -> int:
     return handling.complaints_sweep_overdue()
+
+
+@shared_task(name="accountability.tasks.anonymise_complaints", acks_late=True)
+def anonymise_complaints() -> int:
+    return retention.complaints_anonymise_expired().complaints_wiped

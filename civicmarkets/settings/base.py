@@ -209,6 +209,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accountability.tasks.complaint_overdue_sweep",
         "schedule": crontab(minute=7),  # hourly: due dates are whole days
     },
+    "anonymise-complaints": {
+        "task": "accountability.tasks.anonymise_complaints",
+        "schedule": crontab(hour=3, minute=17),  # daily, at night
+    },
 }
 
 # /healthz reports unhealthy when the beat heartbeat is older than this.

@@ -63,3 +63,19 @@ def test_demo_shows_tenders_at_every_stage_with_bids_from_every_kind_of_provider
         "submission_deadline"
     )[0]
     assert (closing_soon.submission_deadline - closing_soon.published_at).days >= 10
+
+
+def test_demo_shows_complaints_at_every_stage_and_contracts_at_every_escalation_level():
+    from accountability.models import Complaint, EscalationProposal, ImprovementPlan
+    from commissioning.models import Contract
+
+    call_command("seed_demo", verbosity=0)
+    complaints = Complaint.objects.all()
+    assert complaints.filter(status="received", stage=1, overdue_flagged_at__isnull=True).exists()
+    assert complaints.filter(overdue_flagged_at__isnull=False).exists()
+    assert complaints.filter(status="responded", outcome="upheld").exists()
+    assert complaints.filter(stage=2).exists()
+    assert complaints.exclude(ombudsman="").exists()
+    assert set(Contract.objects.values_list("escalation_level", flat=True)) == {0, 1, 2, 3, 4}
+    assert EscalationProposal.objects.filter(status="confirmed").exists()
+    assert ImprovementPlan.objects.exists()

@@ -3,6 +3,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from accountability import demo as accountability_demo
 from accounts import demo as accounts_demo
 from commissioning import demo as commissioning_demo
 from commissioning import demo_tendering
@@ -30,10 +31,12 @@ class Command(BaseCommand):
         )
         call_command("load_cpv", verbosity=0)
         tenders = demo_tendering.seed(commissioners=commissioners, providers=providers)
+        complaints = accountability_demo.seed()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(commissioners)} commissioners, {len(providers)} "
-                f"providers, {len(logins)} users, {tenders} new tenders."
+                f"providers, {len(logins)} users, {tenders} new tenders, {complaints} new "
+                "complaints."
             )
         )
         self.stdout.write(f"\nDemo logins (password for all: {password})")
