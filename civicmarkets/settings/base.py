@@ -247,3 +247,7 @@ COMPLAINT_STAGE1_RESPONSE_DAYS = env.int("COMPLAINT_STAGE1_RESPONSE_DAYS", defau
 COMPLAINT_STAGE2_RESPONSE_DAYS = env.int("COMPLAINT_STAGE2_RESPONSE_DAYS", default=20)
 # How long complainants' personal data is kept after a complaint closes (days).
 COMPLAINT_RETENTION_DAYS = env.int("COMPLAINT_RETENTION_DAYS", default=6 * 365)
+
+# django-ratelimit keys public forms by the client's address; behind a reverse proxy, name
+# the header that carries it (e.g. HTTP_X_FORWARDED_FOR) or every citizen shares one limit.
+RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default=None)
