@@ -501,6 +501,12 @@ class Contract(models.Model):
     # The current step of the accountability escalation ladder (0 normal to 4 termination),
     # kept here so lists and public pages show it without reading the history.
     escalation_level = models.PositiveSmallIntegerField(default=0, db_index=True)
+    # Contract management: how often the contract is reviewed, and how long before its end
+    # date the renewal decision opens.
+    review_frequency_months = models.PositiveSmallIntegerField(default=3)
+    renewal_notice_months = models.PositiveSmallIntegerField(default=6)
+    # The next date a review falls due; the reviews job reads this index, not every contract.
+    next_review_on = models.DateField(null=True, blank=True, db_index=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -549,13 +555,15 @@ class KpiRating(models.TextChoices):
 
 
 class KpiResult(models.Model):
-    """A provider's figure for one KPI in one reporting period, rated against its target."""
+    """A provider's return: its figure for one KPI in one reporting period, rated against the
+    target. `due_on` is when the return was expected; `submitted_at` after it means late."""
 
     kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="results")
     period_start = models.DateField()
     period_end = models.DateField()
     value = models.DecimalField(max_digits=12, decimal_places=2)
     rating = models.CharField(max_length=10, choices=KpiRating.choices)
+    due_on = models.DateField(null=True, blank=True)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -577,3 +585,123 @@ class KpiResult(models.Model):
 
     def __str__(self):
         return f"{self.kpi.name} {self.period_start}: {self.value} ({self.rating})"
+
+
+class ReviewRating(models.TextChoices):
+    GREEN = "green", "Green"
+    AMBER = "amber", "Amber"
+    RED = "red", "Red"
+
+
+class ContractReview(models.Model):
+    """A periodic review of a contract's performance, prepared by the reviews job and signed
+    off by an officer."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="reviews")
+    period_start = models.DateField()
+    period_end = models.DateField()
+    due_on = models.DateField(db_index=True)
+    kpis_met = models.PositiveSmallIntegerField(default=0)
+    kpis_near_miss = models.PositiveSmallIntegerField(default=0)
+    kpis_missed = models.PositiveSmallIntegerField(default=0)
+    kpi_returns_missing = models.PositiveSmallIntegerField(default=0)
+    complaints_received = models.PositiveIntegerField(default=0)
+    complaints_upheld = models.PositiveIntegerField(default=0)
+    escalation_triggers_fired = models.PositiveSmallIntegerField(default=0)
+    social_value_committed = models.TextField(blank=True)
+    social_value_delivered = models.TextField(blank=True)
+    rating = models.CharField(max_length=5, choices=ReviewRating.choices)
+    comments = models.TextField(blank=True)
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    signed_off_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-period_end", "id"]
+        constraints = [
+            # The job may run twice, or on two workers: one review per contract and period.
+            models.UniqueConstraint(
+                fields=["contract", "period_start"], name="one_review_per_period"
+            ),
+        ]
+
+    def __str__(self):
+        return f"review of {self.contract_id} for {self.period_start} to {self.period_end}"
+
+
+class RenewalRecommendation(models.TextChoices):
+    EXTEND = "extend", "Extend the contract"
+    REPROCURE = "reprocure", "Re-procure the service"
+    IN_HOUSE = "in_house", "Bring the service in-house"
+    DECOMMISSION = "decommission", "Decommission the service"
+
+
+class RenewalDecision(models.Model):
+    """The decision, opened at the contract's notice point, on what happens at its end date."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Awaiting a decision"
+        DECIDED = "decided", "Decided"
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="renewals")
+    # The end date the decision is about: one decision per contract and end date.
+    end_date = models.DateField()
+    opened_on = models.DateField()
+    due_on = models.DateField(db_index=True)
+    recommendation = models.CharField(max_length=15, choices=RenewalRecommendation.choices)
+    recommendation_reasons = models.TextField()
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True
+    )
+    decision = models.CharField(max_length=15, choices=RenewalRecommendation.choices, blank=True)
+    decision_reason = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reminders_sent = models.PositiveSmallIntegerField(default=0)
+    last_reminded_on = models.DateField(null=True, blank=True)
+    escalated_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "end_date"], name="one_renewal_per_end_date"
+            ),
+        ]
+
+    def __str__(self):
+        return f"renewal of {self.contract_id} ending {self.end_date}"
+
+
+class ContractExtension(models.Model):
+    """An approved extension: the contract's end date before and after, and the option used."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="extensions")
+    renewal = models.OneToOneField(
+        RenewalDecision, null=True, blank=True, on_delete=models.PROTECT, related_name="extension"
+    )
+    previous_end_date = models.DateField()
+    new_end_date = models.DateField()
+    months = models.PositiveSmallIntegerField()
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["approved_at", "id"]
+
+    def __str__(self):
+        return f"{self.contract_id} extended to {self.new_end_date}"

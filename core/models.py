@@ -100,3 +100,26 @@ class OutboxMessage(models.Model):
 
     def __str__(self):
         return f"{self.subject} to {self.to} ({self.status})"
+
+
+class JobRun(models.Model):
+    """One run of a scheduled job: when, where, how much it did, and what went wrong."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    job = models.CharField(max_length=100, db_index=True)
+    started_at = models.DateTimeField(db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    rows_processed = models.PositiveBigIntegerField(default=0)
+    errors = models.TextField(blank=True)
+    hostname = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self):
+        return f"{self.job} at {self.started_at:%Y-%m-%d %H:%M} ({self.status})"
