@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from contextlib import contextmanager
@@ -28,6 +29,7 @@ def celery_worker():
     never takes the test's tasks, and the worker never takes theirs.
     """
     queue = f"test-{uuid.uuid4().hex[:12]}"
+    log = tempfile.NamedTemporaryFile("w+", prefix="celery-worker-", suffix=".log")  # noqa: SIM115
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "civicmarkets.settings.test",
@@ -49,18 +51,27 @@ def celery_worker():
             "--pool",
             "solo",
             "-l",
-            "warning",
+            "info",
             "--without-gossip",
             "--without-mingle",
             "--without-heartbeat",
         ],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.PIPE,
+        # A file, not a pipe: nobody reads a pipe while the test runs, and a full one would
+        # stop the worker.
+        stdout=log,
         stderr=subprocess.STDOUT,
         text=True,
     )
     try:
+        # On a busy machine the worker can take a while to start; tasks are sent once it has.
+        wait_until(
+            lambda: "ready." in Path(log.name).read_text(errors="replace"),
+            seconds=120,
+            message="the Celery worker to start",
+            log=log.name,
+        )
         yield queue
     finally:
         worker.terminate()
@@ -68,12 +79,20 @@ def celery_worker():
             worker.wait(timeout=15)
         except subprocess.TimeoutExpired:
             worker.kill()
+        log.close()
 
 
-def wait_until(condition, *, seconds: float = 30, message: str = "condition") -> None:
+def wait_until(
+    condition, *, seconds: float = 60, message: str = "condition", log: str | None = None
+) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if condition():
             return
         time.sleep(0.2)
-    raise AssertionError(f"timed out after {seconds}s waiting for {message}")
+    tail = ""
+    if log:
+        tail = "\nworker log:\n" + "\n".join(
+            Path(log).read_text(errors="replace").splitlines()[-20:]
+        )
+    raise AssertionError(f"timed out after {seconds}s waiting for {message}{tail}")
