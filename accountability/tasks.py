@@ -1,11 +1,13 @@
 from celery import shared_task
 
+from core.tasks import run_recorded_if_busy
+
 from .services import handling, retention
 
 
 @shared_task(name="accountability.tasks.complaint_overdue_sweep", acks_late=True)
 def complaint_overdue_sweep() -> int:
-    return handling.complaints_sweep_overdue()
+    return run_recorded_if_busy("complaint_overdue_sweep", handling.complaints_sweep_overdue)
 
 
 @shared_task(name="accountability.tasks.anonymise_complaints", acks_late=True)

@@ -20,6 +20,10 @@ urlpatterns = [
     path("accountability/", include("accountability.urls_escalation")),
     # Public contracts, and each commissioner's contract register.
     path("contracts/", include("commissioning.urls_contracts")),
+    # Contract management: KPI returns and contract reviews.
+    path("contract-management/", include("commissioning.urls_kpis")),
+    # Contract management: renewal decisions and extensions.
+    path("contract-management/", include("commissioning.urls_renewals")),
     path("providers/", include("providers.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

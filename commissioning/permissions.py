@@ -181,3 +181,93 @@ public_tender_policy = Policy(
         "organisation is excluded from bidding."
     },
 )
+
+
+# --- Contract management: KPI returns and contract reviews --------------------------------
+# A contract's provider submits its KPI returns; the commissioner's users see the contract's
+# KPIs and its reviews, and its officers sign the reviews off. Staff see everything.
+
+from .models import Contract, ContractReview, Kpi  # noqa: E402
+
+SUBMIT_RETURN = "submit_return"
+SIGN_OFF = "sign_off"
+
+
+def kpis_visible_to(user):
+    if is_platform_staff(user):
+        return Kpi.objects.all()
+    if getattr(user, "is_provider_user", False):
+        return Kpi.objects.filter(contract__provider_id=user.provider_id)
+    if getattr(user, "is_commissioner_user", False):
+        return Kpi.objects.filter(contract__commissioner_id=user.commissioner_id)
+    return Kpi.objects.none()
+
+
+def _provider_of_contract(user, kpi) -> bool:
+    return getattr(user, "is_provider_user", False) and user.provider_id == kpi.contract.provider_id
+
+
+kpi_return_policy = Policy(
+    visible_to=kpis_visible_to,
+    rules={SUBMIT_RETURN: _provider_of_contract},
+    refusals={SUBMIT_RETURN: "Only the contract's provider can submit its KPI returns."},
+)
+
+
+def managed_contracts_visible_to(user):
+    if is_platform_staff(user):
+        return Contract.objects.all()
+    if getattr(user, "is_commissioner_user", False):
+        return Contract.objects.filter(commissioner_id=user.commissioner_id)
+    return Contract.objects.none()
+
+
+contract_kpis_policy = Policy(visible_to=managed_contracts_visible_to)
+
+
+def reviews_visible_to(user):
+    return ContractReview.objects.filter(contract__in=managed_contracts_visible_to(user))
+
+
+def _officer_of_review(user, review) -> bool:
+    return (
+        getattr(user, "is_commissioner_user", False)
+        and user.commissioner_id == review.contract.commissioner_id
+    )
+
+
+contract_review_policy = Policy(
+    visible_to=reviews_visible_to,
+    rules={SIGN_OFF: _officer_of_review},
+    refusals={SIGN_OFF: "Only the commissioner's officers can sign off this review."},
+)
+
+
+# --- Renewal decisions ----------------------------------------------------------------------
+# The commissioner's users see and decide their own contracts' renewals; staff see all.
+
+from .models import RenewalDecision  # noqa: E402
+
+
+def renewals_visible_to(user):
+    if is_platform_staff(user):
+        return RenewalDecision.objects.all()
+    if getattr(user, "is_commissioner_user", False):
+        return RenewalDecision.objects.filter(contract__commissioner_id=user.commissioner_id)
+    return RenewalDecision.objects.none()
+
+
+def _renewal_officer_of(user, renewal) -> bool:
+    return (
+        getattr(user, "is_commissioner_user", False)
+        and RenewalDecision.objects.filter(
+            pk=renewal.pk, contract__commissioner_id=user.commissioner_id
+        ).exists()
+    )
+
+
+renewal_policy = Policy(
+    visible_to=renewals_visible_to,
+    rules={Action.CHANGE: _renewal_officer_of},
+    refusals={Action.CHANGE: "Only the commissioner's officers can decide this renewal."},
+)

@@ -46,3 +46,32 @@ class HeartbeatAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+from .models import JobRun  # noqa: E402
+
+
+@admin.register(JobRun)
+class JobRunAdmin(admin.ModelAdmin):
+    """Read-only: runs are written by core.jobs.job_run, never by hand."""
+
+    list_display = ("job", "started_at", "finished_at", "status", "rows_processed", "hostname")
+    list_filter = ("job", "status")
+    readonly_fields = (
+        "job",
+        "started_at",
+        "finished_at",
+        "status",
+        "rows_processed",
+        "errors",
+        "hostname",
+    )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

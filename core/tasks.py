@@ -12,4 +12,22 @@ def heartbeat() -> None:
 def dispatch_outbox() -> int:
     from .outbox import outbox_dispatch
 
-    return outbox_dispatch()
+    return run_recorded_if_busy("dispatch_outbox", outbox_dispatch)
+
+
+# --- recording the minutely jobs --------------------------------------------------------------
+
+
+def run_recorded_if_busy(job: str, work) -> int:
+    """Runs `work()` (returning rows done) inside job_run, keeping the record only if it did
+    something or failed: the minutely jobs would otherwise add 1,440 empty runs a day each,
+    burying the runs staff need to see."""
+    from .jobs import job_run
+    from .models import JobRun
+
+    with job_run(job) as run:
+        rows = work()
+        run.add(rows)
+    if not rows:
+        JobRun.objects.filter(pk=run.record.pk).delete()
+    return rows

@@ -465,3 +465,43 @@ class ComplaintResponseFactory(DjangoModelFactory):
         OfficerFactory, commissioner=factory.SelfAttribute("..complaint.commissioner")
     )
     sent_at = factory.LazyFunction(timezone.now)
+
+
+# --- contract management: KPI returns and reviews -------------------------------------------
+
+
+def contract_due_for_review(*, months_ago: int = 3, **contract_fields):
+    """A live contract that started `months_ago` months ago, its first review due today."""
+    from commissioning.selectors_kpis import add_months
+
+    today = timezone.localdate()
+    return ContractFactory(
+        start_date=add_months(today, -months_ago),
+        end_date=add_months(today, 24),
+        next_review_on=today,
+        **contract_fields,
+    )
+
+
+# --- contract management: renewal decisions -------------------------------------------------
+
+
+class RenewalDecisionFactory(DjangoModelFactory):
+    """An open renewal decision on a contract ending in five months, recommending extension."""
+
+    class Meta:
+        model = "commissioning.RenewalDecision"
+
+    contract = factory.SubFactory(
+        ContractFactory,
+        start_date=factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=600)),
+        end_date=factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=150)),
+    )
+    end_date = factory.SelfAttribute("contract.end_date")
+    opened_on = factory.LazyFunction(timezone.localdate)
+    due_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=30))
+    recommendation = "extend"
+    recommendation_reasons = (
+        "An extension option of 12 months remains (2 in all). No KPI was missed in its last "
+        "two reporting periods. The contract is at escalation level 0."
+    )

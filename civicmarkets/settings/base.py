@@ -209,9 +209,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accountability.tasks.complaint_overdue_sweep",
         "schedule": crontab(minute=7),  # hourly: due dates are whole days
     },
+    "contract-renewals": {
+        "task": "commissioning.tasks.contract_renewals",
+        "schedule": crontab(hour=2, minute=15),  # daily: notice points and end dates are days
+    },
     "anonymise-complaints": {
         "task": "accountability.tasks.anonymise_complaints",
         "schedule": crontab(hour=3, minute=17),  # daily, at night
+    },
+    "contract-reviews": {
+        "task": "commissioning.tasks.contract_reviews",
+        "schedule": crontab(hour=2, minute=30),  # daily: reviews fall due on whole dates
     },
 }
 
@@ -247,6 +255,8 @@ COMPLAINT_STAGE1_RESPONSE_DAYS = env.int("COMPLAINT_STAGE1_RESPONSE_DAYS", defau
 COMPLAINT_STAGE2_RESPONSE_DAYS = env.int("COMPLAINT_STAGE2_RESPONSE_DAYS", default=20)
 # How long complainants' personal data is kept after a complaint closes (days).
 COMPLAINT_RETENTION_DAYS = env.int("COMPLAINT_RETENTION_DAYS", default=6 * 365)
+# Working days after a reporting period ends by which a provider's KPI return is due.
+KPI_RETURN_DUE_WORKING_DAYS = env.int("KPI_RETURN_DUE_WORKING_DAYS", default=10)
 
 # django-ratelimit keys public forms by the client's address; behind a reverse proxy, name
 # the header that carries it (e.g. HTTP_X_FORWARDED_FOR) or every citizen shares one limit.

@@ -19,6 +19,7 @@ from .. import sealing
 from ..choices import AwardStatus, ReportingFrequency, TenderStatus
 from ..models import Award, Contract, Kpi
 from ..selectors_evaluation import moment
+from ..selectors_kpis import add_months
 from .awards import advance_tender
 from .tenders import lock_tender
 
@@ -127,6 +128,7 @@ def contract_create(
         end_date=end_date,
         extension_options_remaining=list(tender.extension_option_months),
         notice_period_days=notice_period_days,
+        next_review_on=add_months(start_date, Contract().review_frequency_months),
         partners=list(contents.get("partners") or []),
         created_by=actor,
     )

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
         (OfficerFactory, "Commissioning dashboard", "You have no tenders yet"),
         (ManagerFactory, "Commissioning dashboard", "Your contract register"),
         (ProviderAdminFactory, "Provider dashboard", "Bids you submit stay sealed"),
-        (BidWriterFactory, "Provider dashboard", "You hold no contracts yet"),
+        (BidWriterFactory, "Provider dashboard", "Submit each KPI return"),
         (StaffFactory, "Platform staff dashboard", "Providers awaiting verification"),
     ],
 )

@@ -6,7 +6,7 @@ from django.db import transaction
 from accountability import demo as accountability_demo
 from accounts import demo as accounts_demo
 from commissioning import demo as commissioning_demo
-from commissioning import demo_tendering
+from commissioning import demo_contract_management, demo_renewals, demo_tendering
 from providers import demo as providers_demo
 
 
@@ -32,6 +32,9 @@ class Command(BaseCommand):
         call_command("load_cpv", verbosity=0)
         tenders = demo_tendering.seed(commissioners=commissioners, providers=providers)
         complaints = accountability_demo.seed()
+        # Contract management counts the complaints and escalations above, so it comes after.
+        demo_contract_management.seed()
+        demo_renewals.seed()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(commissioners)} commissioners, {len(providers)} "
