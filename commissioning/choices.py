@@ -90,6 +90,11 @@ class ContractStatus(models.TextChoices):
     TERMINATED = "terminated", "Terminated"
 
 
+# A renewal decision opens at most this long before a contract ends; the renewals job looks
+# no further ahead than this.
+MAX_RENEWAL_NOTICE_MONTHS = 24
+
+
 class ReportingFrequency(models.TextChoices):
     MONTHLY = "monthly", "Monthly"
     QUARTERLY = "quarterly", "Quarterly"

@@ -12,6 +12,7 @@ from core.statemachine import StateMachine
 from core.validators import validate_org_id
 
 from .choices import (
+    MAX_RENEWAL_NOTICE_MONTHS,
     QUALITY_SCALE_MAX,
     AwardStatus,
     BidStatus,
@@ -519,6 +520,10 @@ class Contract(models.Model):
             models.CheckConstraint(
                 condition=models.Q(end_date__gt=models.F("start_date")),
                 name="contract_ends_after_it_starts",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(renewal_notice_months__lte=MAX_RENEWAL_NOTICE_MONTHS),
+                name="contract_renewal_notice_at_most_24_months",
             ),
         ]
 

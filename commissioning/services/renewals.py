@@ -29,7 +29,7 @@ from core.models import OutboxMessage
 from core.permissions import Action
 from core.services import audit_record
 
-from ..choices import ContractStatus
+from ..choices import MAX_RENEWAL_NOTICE_MONTHS, ContractStatus
 from ..models import (
     Contract,
     ContractExtension,
@@ -154,7 +154,13 @@ def _open_chunk(chunk_size: int) -> int:
     # itself depends on each contract's notice months, so it is computed in SQL, never here.
     due = list(
         Contract.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(status__in=RUNNING, end_date__gte=today)
+        # The upper bound keeps a run with nothing due to the contracts ending within the
+        # longest notice period, not every future contract.
+        .filter(
+            status__in=RUNNING,
+            end_date__gte=today,
+            end_date__lte=today + relativedelta(months=MAX_RENEWAL_NOTICE_MONTHS),
+        )
         .annotate(notice_point=NOTICE_POINT)
         .filter(notice_point__lte=today)
         .exclude(

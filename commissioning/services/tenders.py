@@ -16,7 +16,7 @@ from django.db.models import Sum
 from core.dbclock import db_now
 from core.errors import DomainError, NotPermitted
 from core.permissions import Action
-from core.services import audit_record, snapshot
+from core.services import audit_record, outbox_enqueue, snapshot
 from core.uploads import check_upload
 
 from .. import sealing
@@ -395,7 +395,27 @@ def tender_close(*, tender: Tender, actor=None) -> Tender:
     opened = _open_bids(tender, now)
     tender.save(update_fields=["bids_opened_at"])
     audit_record(actor=actor, action="tender.bids_opened", target=tender, after={"bids": opened})
+    _notify_panel(tender, bids=opened)
     return tender
+
+
+def _notify_panel(tender: Tender, *, bids: int) -> None:
+    """Tells each evaluator the bids are open, through the outbox (sent after commit)."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    address = settings.SITE_URL + reverse("evaluation:overview", args=[tender.pk])
+    for member in tender.panel_members.select_related("user"):
+        if member.user.email and member.user.is_active:
+            outbox_enqueue(
+                to=member.user.email,
+                subject=f"Bids are open for evaluation: {tender.title}",
+                body=(
+                    f"{tender.reference} {tender.title} closed with {bids} bid(s). "
+                    "Declare any conflict of interest before you read them:\n"
+                    f"{address}\n"
+                ),
+            )
 
 
 def tenders_close_due(*, chunk_size: int = 200) -> int:

@@ -122,3 +122,18 @@ def test_two_close_jobs_at_once_close_each_tender_exactly_once():
     assert sum(results) == 6
     for tender in tenders:
         assert tender.status_changes.filter(to_status=TenderStatus.CLOSED).count() == 1
+
+
+def test_closing_tells_each_evaluator_the_bids_are_open():
+    from core.models import OutboxMessage
+
+    tender = published_tender(evaluators=2)
+    sealed_bid(lot=tender.lots.first())
+    _pass_deadline(tender)
+    tender_services.tenders_close_due()
+    messages = OutboxMessage.objects.filter(subject__startswith="Bids are open for evaluation")
+    assert sorted(messages.values_list("to", flat=True)) == sorted(
+        tender.panel_members.values_list("user__email", flat=True)
+    )
+    assert f"/tendering/{tender.pk}/evaluation/" in messages.first().body
+    assert "1 bid(s)" in messages.first().body
