@@ -1,9 +1,10 @@
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
-from .choices import COMMISSIONER_ROLES, PROVIDER_ROLES, Role
+from .choices import COMMISSIONER_ROLES, PROVIDER_ROLES, ApiScope, Role
 
 
 class UserManager(BaseUserManager):
@@ -101,3 +102,38 @@ class User(AbstractUser):
     @property
     def organisation(self):
         return self.commissioner or self.provider
+
+
+class ApiKey(models.Model):
+    """A key an integrator's system presents as `Authorization: Bearer <key>`.
+
+    A key acts for the person who issued it, inside their organisation and role, narrowed to
+    its scopes. Only a SHA-256 digest of the secret is stored: keys are 256-bit random values,
+    so a fast hash is as safe as a slow one and costs nothing per request. The full key is
+    shown once, when issued; the prefix identifies it afterwards (in lists and the audit log).
+    """
+
+    PREFIX_LENGTH = 12
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100, help_text="What the key is for, e.g. “Finance system”")
+    prefix = models.CharField(max_length=PREFIX_LENGTH, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    scopes = ArrayField(models.CharField(max_length=30, choices=ApiScope.choices), default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "API key"
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    def is_usable(self, now) -> bool:
+        return self.revoked_at is None and self.expires_at > now and self.user.is_active

@@ -26,6 +26,8 @@ urlpatterns = [
     path("contract-management/", include("commissioning.urls_renewals")),
     path("providers/", include("providers.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("civicmarkets.urls_api")),
+    path("api/ocds/", include("commissioning.api.urls_ocds")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -49,7 +49,14 @@ def _actor_label(actor) -> str:
         return "system"
     if isinstance(actor, str):
         return actor
-    return actor.get_username() or "system"
+    label = actor.get_username() or "system"
+    from core.api.context import current_api_key
+
+    api_key = current_api_key.get()
+    if api_key is not None and api_key.user_id == actor.pk:
+        # Changes made through the API say so, and by which key.
+        label = f"{label} via API key {api_key.prefix}"
+    return label
 
 
 def heartbeat_record(*, name: str = "celery-beat") -> Heartbeat:

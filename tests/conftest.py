@@ -25,3 +25,26 @@ def sign_in(client):
         return client
 
     return _sign_in
+
+
+@pytest.fixture
+def api():
+    """A REST client for the API. `api.as_key(user, *scopes)` issues a real API key for the
+    user (through the service) and sends it on every request; `api.anonymous()` drops it."""
+    from rest_framework.test import APIClient
+
+    from accounts.services import api_key_issue
+
+    class Api(APIClient):
+        def as_key(self, user, *scopes):
+            issued = api_key_issue(actor=user, name="Test integration", scopes=list(scopes))
+            self.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.secret}")
+            self.api_key = issued.api_key
+            return self
+
+        def anonymous(self):
+            self.credentials()
+            self.logout()
+            return self
+
+    return Api()

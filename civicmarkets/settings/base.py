@@ -157,19 +157,60 @@ X_FRAME_OPTIONS = "DENY"
 # /healthz is probed over plain HTTP by the load balancer and the compose health check.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
+# The REST API at /api/v1/ (see core/api/): API keys or the browser session, scopes, the
+# apps' Policies, cursor pages, throttles, one error shape and an OpenAPI 3 schema.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "core.api.authentication.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PERMISSION_CLASSES": ["core.api.permissions.ScopedAccess"],
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.CivicAutoSchema",
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.CursorPage",
+    "PAGE_SIZE": 50,
+    "DEFAULT_THROTTLE_CLASSES": [
+        "core.api.throttling.ApiKeyRateThrottle",
+        "core.api.throttling.SessionUserRateThrottle",
+        "core.api.throttling.AnonymousRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "api_key": env.str("API_THROTTLE_KEY", default="1200/min"),
+        "user": env.str("API_THROTTLE_USER", default="600/min"),
+        "anon": env.str("API_THROTTLE_ANON", default="120/min"),
+    },
+    # Behind a proxy, set API_PROXY_COUNT so throttles see the client's address.
+    "NUM_PROXIES": env.int("API_PROXY_COUNT", default=None),
+    "EXCEPTION_HANDLER": "core.api.exceptions.api_exception_handler",
+    "DEFAULT_VERSIONING_CLASS": None,
+    "DATETIME_FORMAT": "iso-8601",
+    "COERCE_DECIMAL_TO_STRING": True,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "CivicMarkets API",
-    "DESCRIPTION": "Commissioning of public services: tenders, bids, contracts and complaints.",
+    "DESCRIPTION": (
+        "Commissioning of public services: tenders, bids, evaluations, awards, contracts and "
+        "complaints, under the same rules as the web pages. Authenticate with "
+        "`Authorization: Bearer <API key>`; public data needs no key. Lists are cursor-paged "
+        "(follow `next`); every error has the shape `{detail, errors}`."
+    ),
     "VERSION": "1.0.0",
+    "SCHEMA_PATH_PREFIX": r"/api/(v1|ocds)",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {},
 }
+# The registered OCDS ocid prefix (https://standard.open-contracting.org/1.1/en/guidance/build/ocid/);
+# the tender's id follows it. Deployments register their own.
+OCDS_OCID_PREFIX = env.str("OCDS_OCID_PREFIX", default="ocds-civicm1")
+OCDS_PUBLISHER_NAME = env.str("OCDS_PUBLISHER_NAME", default="CivicMarkets")
+OCDS_PUBLISHER_URI = env.str("OCDS_PUBLISHER_URI", default="")
+# Public base URL, for links in OCDS packages and webhooks (e.g. https://civicmarkets.example).
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 
 # Celery: Redis is the broker. `make run` falls back to kombu's filesystem transport
 # (CELERY_BROKER_URL=filesystem://) when no Redis answers.
