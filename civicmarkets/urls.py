@@ -12,6 +12,7 @@ urlpatterns = [
     path("tendering/", include("commissioning.urls_tendering")),
     path("tendering/", include("commissioning.urls_clarifications")),
     path("tendering/", include("commissioning.urls_evaluation")),
+    path("tendering/", include("commissioning.urls_amendments")),
     # Providers' sealed bids.
     path("bids/", include("commissioning.urls_bids")),
     # Citizens' complaint forms and tracking; officers' complaint handling; escalation.

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("accounts.api.urls")),
     path("", include("providers.api.urls")),
     path("", include("commissioning.api.urls_tenders")),
+    path("", include("commissioning.api.urls_amendments")),
     path("", include("commissioning.api.urls_bids")),
     path("", include("commissioning.api.urls_contracts")),
     path("", include("accountability.api.urls")),
