@@ -222,6 +222,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(_broker_folder),
         "data_folder_out": str(_broker_folder),
         "processed_folder": str(_broker_folder / "processed"),
+        # Else kombu writes its exchange table to ./control in the working directory.
+        "control_folder": str(_broker_folder / "control"),
         "store_processed": False,
     }
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="civicmarkets")
