@@ -44,6 +44,43 @@ def audit_record(
         return entry
 
 
+def audit_record_many(*, actor, action: str, changes: list[tuple]) -> list[AuditEntry]:
+    """Appends one entry per (target, after) pair, exactly as `audit_record` would one by one,
+    in three queries however many there are: for jobs that change rows in bulk.
+
+    The chain allows no fewer: take the same advisory lock (held to the end of the
+    transaction, so no other audited write can chain in between), read the last hash once,
+    link the entries in memory and insert them in one statement; PostgreSQL numbers the rows
+    in the order given, which is the order `verify_audit_chain` walks them."""
+    if not changes:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [AUDIT_CHAIN_LOCK])
+    previous = (
+        AuditEntry.objects.order_by("-id").values_list("entry_hash", flat=True).first()
+        or GENESIS_HASH
+    )
+    occurred_at = timezone.now()
+    label = _actor_label(actor)
+    entries = []
+    for target, after in changes:
+        entry = AuditEntry(
+            occurred_at=occurred_at,
+            actor=actor if getattr(actor, "pk", None) else None,
+            actor_label=label,
+            action=action,
+            object_type=target._meta.label,
+            object_id=str(target.pk),
+            object_label=str(target)[:255],
+            before={},
+            after=after or {},
+            previous_hash=previous,
+        )
+        entry.entry_hash = previous = entry.compute_hash()
+        entries.append(entry)
+    return AuditEntry.objects.bulk_create(entries)
+
+
 def _actor_label(actor) -> str:
     if actor is None:
         return "system"

@@ -24,7 +24,7 @@ from commissioning.models import Contract, KpiRating, KpiResult
 from core.dbclock import db_now
 from core.errors import DomainError, NotPermitted
 from core.permissions import Action
-from core.services import audit_record, outbox_enqueue, snapshot
+from core.services import audit_record, audit_record_many, outbox_enqueue, snapshot
 
 from ..choices import (
     UPHELD_OUTCOMES,
@@ -110,55 +110,177 @@ def escalation_policy_update(*, contract: Contract, actor, **thresholds) -> Esca
 # --- triggers -----------------------------------------------------------------------------
 
 
-def _cited_complaints(contract, trigger):
-    """Complaints already cited by a proposal for this trigger: once an officer has decided on
-    them they do not propose the same step again."""
-    through = EscalationProposal.evidence_complaints.through
-    return through.objects.filter(
-        escalationproposal__contract_id=contract.pk, escalationproposal__trigger=trigger
-    ).values("complaint_id")
+@transaction.atomic
+def evaluate_triggers(*, contract: Contract) -> list[EscalationProposal]:
+    """Checks one contract's three triggers (when a complaint is upheld or a KPI return comes
+    in) and proposes one step per trigger that fired; returns the proposals made.
+
+    Locks the contract's row first, so the check of its open proposals cannot race another
+    evaluation or an officer's decision, then runs the same set-based evaluation as the daily
+    jobs, for a chunk of one."""
+    locked = Contract.objects.select_for_update(of=("self",)).get(pk=contract.pk)
+    return evaluate_triggers_for_contracts([locked]).get(locked.pk, [])
 
 
 @transaction.atomic
-def evaluate_triggers(*, contract: Contract) -> list[EscalationProposal]:
-    """Checks the contract's three triggers and proposes one step per trigger that fired.
+def evaluate_triggers_for_contracts(
+    contracts: list[Contract],
+) -> dict[int, list[EscalationProposal]]:
+    """Checks the triggers of a chunk of contracts at once and proposes one step per trigger
+    that fired; returns the proposals made, by contract (contracts with none are left out).
 
-    Idempotent: an open proposal for the same trigger blocks a second (the partial unique
-    constraint), and evidence an officer already decided on is not counted again.
-    The number of queries does not depend on how many complaints or KPIs there are."""
-    contract = Contract.objects.get(pk=contract.pk)
-    if contract.status not in LIVE_CONTRACT_STATUSES:
-        return []
-    policy = escalation_policy_for(contract)
+    The caller holds the contracts' row locks (select_for_update), and their status and
+    escalation level are read from the objects given. The number of queries does not depend
+    on how many contracts, complaints, KPI results or proposals there are: one each for the
+    thresholds, the database's clock, the upheld complaints, the latest KPI results and the
+    open proposals; then, only when something fired, the proposals, their evidence and their
+    audit entries in bulk (see `_audit_proposed`).
+
+    Idempotent: a contract's open (pending) proposal for a trigger blocks a second (checked
+    here, and by the partial unique constraint behind it), and evidence a proposal for the
+    same trigger already cited is not counted again."""
+    live = {c.pk: c for c in contracts if c.status in LIVE_CONTRACT_STATUSES}
+    if not live:
+        return {}
+    ids = list(live)
+    policies = _policies(ids)
     now = db_now()
-    proposed_level = min(contract.escalation_level + 1, TOP_LEVEL)
-    fired: list[tuple[str, str, list, list]] = []
+    complaints = _upheld_complaints(ids, policies, now)
+    kpi_results = _latest_kpi_results(ids, policies)
+    open_triggers = _open_triggers(ids)
 
-    cutoff = now - timedelta(days=policy.upheld_complaints_window_days)
-    upheld = list(
-        Complaint.objects.filter(contract_id=contract.pk, outcome__in=UPHELD_OUTCOMES)
-        .filter(
-            Q(responded_at__gte=cutoff)
-            | Q(
-                category=ComplaintCategory.SAFEGUARDING,
-                responded_at__isnull=False,
+    proposals, evidence = [], {}
+    for pk, contract in live.items():
+        proposed_level = min(contract.escalation_level + 1, TOP_LEVEL)
+        for trigger, reason, cited_complaints, cited_results in _fired(
+            policies[pk], now, complaints.get(pk, []), kpi_results.get(pk, {})
+        ):
+            if (pk, trigger) in open_triggers:
+                continue
+            proposals.append(
+                EscalationProposal(
+                    contract=contract, trigger=trigger, proposed_level=proposed_level, reason=reason
+                )
             )
+            evidence[pk, trigger] = (cited_complaints, cited_results)
+    if not proposals:
+        return {}
+
+    proposals = _insert_proposals(proposals, ids)
+    complaint_links = EscalationProposal.evidence_complaints.through
+    result_links = EscalationProposal.evidence_kpi_results.through
+    complaint_rows, result_rows = [], []
+    for proposal in proposals:
+        cited_complaints, cited_results = evidence[proposal.contract_id, proposal.trigger]
+        complaint_rows += [
+            complaint_links(escalationproposal_id=proposal.pk, complaint_id=c.pk)
+            for c in cited_complaints
+        ]
+        result_rows += [
+            result_links(escalationproposal_id=proposal.pk, kpiresult_id=r.pk)
+            for r in cited_results
+        ]
+    if complaint_rows:
+        complaint_links.objects.bulk_create(complaint_rows)
+    if result_rows:
+        result_links.objects.bulk_create(result_rows)
+    _audit_proposed(proposals)
+
+    created: dict[int, list[EscalationProposal]] = {}
+    for proposal in proposals:
+        created.setdefault(proposal.contract_id, []).append(proposal)
+    return created
+
+
+def _policies(ids: list[int]) -> dict[int, EscalationPolicy]:
+    """The contracts' thresholds; a contract without a row has the defaults (an unsaved
+    policy: reading the defaults writes nothing)."""
+    saved = {p.contract_id: p for p in EscalationPolicy.objects.filter(contract_id__in=ids)}
+    return {pk: saved.get(pk) or EscalationPolicy(contract_id=pk) for pk in ids}
+
+
+def _cited(through, trigger: str, evidence: str, contract_of: str):
+    """Evidence already cited by a proposal for this trigger on the same contract: once an
+    officer has decided on it, it does not propose the same step again."""
+    return Exists(
+        through.objects.filter(
+            escalationproposal__contract_id=OuterRef(contract_of),
+            escalationproposal__trigger=trigger,
+            **{evidence: OuterRef("pk")},
         )
-        .annotate(
-            cited_for_count=Exists(
-                _cited_complaints(contract, EscalationTrigger.UPHELD_COMPLAINTS).filter(
-                    complaint_id=OuterRef("pk")
-                )
-            ),
-            cited_for_safeguarding=Exists(
-                _cited_complaints(contract, EscalationTrigger.SAFEGUARDING).filter(
-                    complaint_id=OuterRef("pk")
-                )
-            ),
-        )
-        .order_by("responded_at", "id")
     )
-    in_window = [c for c in upheld if c.responded_at >= cutoff and not c.cited_for_count]
+
+
+def _upheld_complaints(ids, policies, now) -> dict[int, list[Complaint]]:
+    """Per contract, oldest first: complaints upheld within the longest window of the chunk
+    (each contract's own window is applied in `_fired`) and upheld safeguarding complaints of
+    any age, each marked with whether a proposal already cited it, per trigger."""
+    longest = max(p.upheld_complaints_window_days for p in policies.values())
+    through = EscalationProposal.evidence_complaints.through
+    rows = (
+        Complaint.objects.filter(contract_id__in=ids, outcome__in=UPHELD_OUTCOMES)
+        .filter(
+            Q(responded_at__gte=now - timedelta(days=longest))
+            | Q(category=ComplaintCategory.SAFEGUARDING, responded_at__isnull=False)
+        )
+        .only("id", "contract_id", "reference", "category", "responded_at")
+        .annotate(
+            cited_for_count=_cited(
+                through, EscalationTrigger.UPHELD_COMPLAINTS, "complaint_id", "contract_id"
+            ),
+            cited_for_safeguarding=_cited(
+                through, EscalationTrigger.SAFEGUARDING, "complaint_id", "contract_id"
+            ),
+        )
+        .order_by("contract_id", "responded_at", "id")
+    )
+    by_contract: dict[int, list[Complaint]] = {}
+    for complaint in rows:
+        by_contract.setdefault(complaint.contract_id, []).append(complaint)
+    return by_contract
+
+
+def _latest_kpi_results(ids, policies) -> dict[int, dict[int, list[KpiResult]]]:
+    """Per contract and KPI, oldest first: the KPI's latest results, as many as the chunk's
+    largest number of consecutive misses (each contract's own number is applied in
+    `_kpis_missed`), each marked with whether a KPI proposal already cited it."""
+    most = max(p.kpi_consecutive_misses for p in policies.values())
+    through = EscalationProposal.evidence_kpi_results.through
+    rows = (
+        KpiResult.objects.filter(kpi__contract_id__in=ids)
+        .select_related("kpi")
+        .annotate(
+            recency=Window(
+                RowNumber(), partition_by=F("kpi_id"), order_by=F("period_start").desc()
+            ),
+            cited=_cited(through, EscalationTrigger.KPI_MISSES, "kpiresult_id", "kpi__contract_id"),
+        )
+        .filter(recency__lte=most)
+        .order_by("kpi_id", "period_start")
+    )
+    by_contract: dict[int, dict[int, list[KpiResult]]] = {}
+    for result in rows:
+        by_kpi = by_contract.setdefault(result.kpi.contract_id, {})
+        by_kpi.setdefault(result.kpi_id, []).append(result)
+    return by_contract
+
+
+def _open_triggers(ids) -> set[tuple[int, str]]:
+    """(contract, trigger) pairs with a pending proposal: the partial unique constraint allows
+    one open proposal per contract and trigger."""
+    return set(
+        EscalationProposal.objects.filter(
+            contract_id__in=ids, status=ProposalStatus.PENDING
+        ).values_list("contract_id", "trigger")
+    )
+
+
+def _fired(policy, now, complaints, kpi_results) -> list[tuple[str, str, list, list]]:
+    """The triggers of one contract that fired, from the chunk's rows: (trigger, reason,
+    complaints cited, KPI results cited), in the order upheld complaints, safeguarding, KPIs."""
+    fired: list[tuple[str, str, list, list]] = []
+    cutoff = now - timedelta(days=policy.upheld_complaints_window_days)
+    in_window = [c for c in complaints if c.responded_at >= cutoff and not c.cited_for_count]
     if len(in_window) >= policy.upheld_complaints_threshold:
         fired.append(
             (
@@ -172,7 +294,7 @@ def evaluate_triggers(*, contract: Contract) -> list[EscalationProposal]:
         )
     safeguarding = [
         c
-        for c in upheld
+        for c in complaints
         if c.category == ComplaintCategory.SAFEGUARDING and not c.cited_for_safeguarding
     ]
     if policy.escalate_on_upheld_safeguarding and safeguarding:
@@ -185,8 +307,7 @@ def evaluate_triggers(*, contract: Contract) -> list[EscalationProposal]:
                 [],
             )
         )
-
-    missed_kpis = _kpis_missed(contract, periods=policy.kpi_consecutive_misses)
+    missed_kpis = _kpis_missed(kpi_results, periods=policy.kpi_consecutive_misses)
     if missed_kpis:
         names = ", ".join(f"“{results[0].kpi.name}”" for results in missed_kpis)
         fired.append(
@@ -198,57 +319,15 @@ def evaluate_triggers(*, contract: Contract) -> list[EscalationProposal]:
                 [r for results in missed_kpis for r in results],
             )
         )
-
-    created = []
-    for trigger, reason, complaints, kpi_results in fired:
-        try:
-            # A savepoint: the one open proposal per trigger may already exist, and the
-            # failed insert must not end the caller's transaction.
-            with transaction.atomic():
-                proposal = EscalationProposal.objects.create(
-                    contract=contract, trigger=trigger, proposed_level=proposed_level, reason=reason
-                )
-        except IntegrityError:
-            continue
-        if complaints:
-            proposal.evidence_complaints.set(complaints)
-        if kpi_results:
-            proposal.evidence_kpi_results.set(kpi_results)
-        audit_record(
-            actor=None,
-            action="escalation.proposed",
-            target=contract,
-            after={"trigger": trigger, "proposed_level": proposed_level, "reason": reason},
-        )
-        created.append(proposal)
-    return created
+    return fired
 
 
-def _kpis_missed(contract, *, periods: int) -> list[list[KpiResult]]:
+def _kpis_missed(kpi_results: dict[int, list[KpiResult]], *, periods: int) -> list[list[KpiResult]]:
     """Per KPI, its latest `periods` results when all were missed in consecutive periods and
     no proposal has cited them yet."""
-    cited = EscalationProposal.evidence_kpi_results.through.objects.filter(
-        escalationproposal__contract_id=contract.pk,
-        escalationproposal__trigger=EscalationTrigger.KPI_MISSES,
-        kpiresult_id=OuterRef("pk"),
-    )
-    latest = (
-        KpiResult.objects.filter(kpi__contract_id=contract.pk)
-        .select_related("kpi")
-        .annotate(
-            recency=Window(
-                RowNumber(), partition_by=F("kpi_id"), order_by=F("period_start").desc()
-            ),
-            cited=Exists(cited),
-        )
-        .filter(recency__lte=periods)
-        .order_by("kpi_id", "period_start")
-    )
-    by_kpi: dict[int, list[KpiResult]] = {}
-    for result in latest:
-        by_kpi.setdefault(result.kpi_id, []).append(result)
     missed = []
-    for results in by_kpi.values():
+    for latest in kpi_results.values():
+        results = latest[-periods:]
         if len(results) < periods or any(r.cited for r in results):
             continue
         if all(r.rating == KpiRating.MISSED for r in results) and _consecutive(results):
@@ -269,21 +348,72 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
+def _insert_proposals(proposals: list[EscalationProposal], ids) -> list[EscalationProposal]:
+    """Inserts the proposals in one statement (PostgreSQL returns their keys).
+
+    Under the contracts' row locks the open proposals read before cannot change, so the
+    partial unique constraint should never refuse one. If it does (a caller that skipped the
+    lock), the savepoint keeps the caller's transaction usable: the open proposals are read
+    again, once, and the rest inserted; a second refusal fails the transaction."""
+    try:
+        with transaction.atomic():
+            return EscalationProposal.objects.bulk_create(proposals)
+    except IntegrityError:
+        open_triggers = _open_triggers(ids)
+        proposals = [
+            EscalationProposal(
+                contract=p.contract,
+                trigger=p.trigger,
+                proposed_level=p.proposed_level,
+                reason=p.reason,
+            )
+            for p in proposals
+            if (p.contract_id, p.trigger) not in open_triggers
+        ]
+        return EscalationProposal.objects.bulk_create(proposals) if proposals else []
+
+
+def _audit_proposed(proposals: list[EscalationProposal]) -> None:
+    """One "escalation.proposed" entry per proposal, in a constant number of queries."""
+    audit_record_many(
+        actor=None,
+        action="escalation.proposed",
+        changes=[
+            (
+                proposal.contract,
+                {
+                    "trigger": str(proposal.trigger),
+                    "proposed_level": proposal.proposed_level,
+                    "reason": proposal.reason,
+                },
+            )
+            for proposal in proposals
+        ],
+    )
+
+
 def evaluate_triggers_for_due_contracts(*, chunk_size: int = 500) -> int:
-    """The daily sweep: evaluates only live contracts with upheld complaints or missed KPI
-    results, in chunks, each contract in its own transaction. Returns proposals created."""
+    """The daily sweep: evaluates live contracts with upheld complaints or missed KPI results,
+    in chunks of `chunk_size`, each chunk one transaction with the same queries however many
+    contracts it holds. Rows another worker or an officer's decision holds are skipped (the
+    next run checks them). Returns proposals created."""
     upheld = Complaint.objects.filter(contract_id=OuterRef("pk"), outcome__in=UPHELD_OUTCOMES)
     missed = KpiResult.objects.filter(kpi__contract_id=OuterRef("pk"), rating=KpiRating.MISSED)
     due = (
-        Contract.objects.filter(status__in=LIVE_CONTRACT_STATUSES)
+        Contract.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(status__in=LIVE_CONTRACT_STATUSES)
         .filter(Exists(upheld) | Exists(missed))
         .order_by("id")
-        .values_list("id", flat=True)
     )
-    created = 0
-    for contract_id in due.iterator(chunk_size=chunk_size):
-        created += len(evaluate_triggers(contract=Contract(pk=contract_id)))
-    return created
+    created, after = 0, 0
+    while True:
+        with transaction.atomic():
+            contracts = list(due.filter(pk__gt=after)[:chunk_size])
+            if not contracts:
+                return created
+            proposals = evaluate_triggers_for_contracts(contracts)
+        created += sum(len(made) for made in proposals.values())
+        after = contracts[-1].pk
 
 
 # --- decisions ----------------------------------------------------------------------------

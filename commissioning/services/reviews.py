@@ -46,10 +46,11 @@ def contract_reviews_create_due(*, chunk_size: int = 500, on_chunk=None) -> int:
     come, and moves that date on by the contract's review frequency.
 
     Due contracts are found through the index on next_review_on. Each chunk is one
-    transaction with the same few queries however many contracts it holds (plus the
-    escalation check of contracts with a missed KPI or an upheld complaint in the period);
-    rows another worker holds are skipped, and the one-review-per-period constraint makes a
-    repeated run harmless. Returns how many contracts were reviewed."""
+    transaction with the same few queries however many contracts it holds, the escalation
+    check of its contracts with a missed KPI or an upheld complaint in the period included
+    (one set-based evaluation per chunk); rows another worker holds are skipped, and the
+    one-review-per-period constraint makes a repeated run harmless. Returns how many
+    contracts were reviewed."""
     reviewed = 0
     with job_run(JOB_NAME) as run:
         while True:
@@ -200,13 +201,15 @@ def _review_figures(*, contract, start, end, today, kpis, results_by_kpi, compla
 
 
 def _escalation_triggers(contracts, windows, kpis_by_contract, results_by_kpi, complaints):
-    """Runs the escalation triggers only for contracts with evidence in the period (a missed
-    KPI or an upheld complaint): the check costs a few queries per contract, so a chunk of
-    contracts performing well costs none. Returns proposals made per contract."""
+    """Runs the escalation triggers of the chunk's contracts with evidence in the period (a
+    missed KPI or an upheld complaint, found in the rows already loaded), all at once: the
+    check's queries do not grow with the number of such contracts, and a chunk of contracts
+    performing well makes none. The chunk's row locks make the check race-free. Returns
+    proposals made per contract."""
     from accountability.choices import UPHELD_OUTCOMES
-    from accountability.services.escalation import evaluate_triggers
+    from accountability.services.escalation import evaluate_triggers_for_contracts
 
-    fired = {}
+    with_evidence = []
     for contract in contracts:
         start, end = windows[contract.pk]
         missed = any(
@@ -216,8 +219,11 @@ def _escalation_triggers(contracts, windows, kpis_by_contract, results_by_kpi, c
         )
         upheld = any(c["outcome"] in UPHELD_OUTCOMES for c in complaints.get(contract.pk, []))
         if missed or upheld:
-            fired[contract.pk] = len(evaluate_triggers(contract=contract))
-    return fired
+            with_evidence.append(contract)
+    if not with_evidence:
+        return {}
+    proposals = evaluate_triggers_for_contracts(with_evidence)
+    return {pk: len(made) for pk, made in proposals.items()}
 
 
 def _social_value_committed(contracts) -> dict[int, str]:

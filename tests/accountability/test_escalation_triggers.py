@@ -13,16 +13,19 @@ from accountability.choices import (
     ProposalStatus,
 )
 from accountability.models import EscalationPolicy, EscalationProposal
+from accountability.services import escalation
 from accountability.services.escalation import (
     escalation_policy_for,
     escalation_policy_update,
     evaluate_triggers,
+    evaluate_triggers_for_contracts,
     evaluate_triggers_for_due_contracts,
 )
 from commissioning.choices import ContractStatus
 from commissioning.models import KpiRating
 from core.errors import DomainError, NotPermitted
 from core.models import AuditEntry
+from core.selectors import audit_chain_check
 from tests.factories import (
     ContractFactory,
     KpiFactory,
@@ -217,6 +220,123 @@ def test_the_daily_sweep_checks_live_contracts_with_upheld_complaints_or_missed_
         kpi.contract_id,
     }
     assert evaluate_triggers_for_due_contracts() == 0
+
+
+def _failing(n):
+    """`n` live contracts on which every trigger fires."""
+    contracts = []
+    for _ in range(n):
+        contract = ContractFactory()
+        upheld(contract, 2)
+        upheld(contract, 1, category=ComplaintCategory.SAFEGUARDING)
+        quarters(KpiFactory(contract=contract), [KpiRating.MISSED, KpiRating.MISSED])
+        contracts.append(contract)
+    return contracts
+
+
+def test_the_daily_sweep_makes_the_same_queries_for_2_and_8_failing_contracts_in_a_chunk():
+    def sweep(n):
+        contracts = _failing(n)
+        made = count_queries(evaluate_triggers_for_due_contracts, chunk_size=n)
+        assert EscalationProposal.objects.filter(contract__in=contracts).count() == 3 * n
+        EscalationProposal.objects.update(status=ProposalStatus.OVERRIDDEN)
+        for contract in contracts:
+            contract.status = ContractStatus.EXPIRED
+            contract.save()
+        return made
+
+    assert 0 < sweep(2) == sweep(8)
+    assert audit_chain_check().intact
+
+
+def test_a_chunk_is_judged_contract_by_contract_with_each_contracts_own_thresholds():
+    default = ContractFactory()
+    upheld(default, 3, responded_at=timezone.now() - timedelta(days=60))
+    short_window = ContractFactory()
+    EscalationPolicy.objects.create(contract=short_window, upheld_complaints_window_days=30)
+    upheld(short_window, 3, responded_at=timezone.now() - timedelta(days=60))
+    long_window = ContractFactory()
+    EscalationPolicy.objects.create(contract=long_window, upheld_complaints_window_days=365)
+    upheld(long_window, 3, responded_at=timezone.now() - timedelta(days=200))
+    old_safeguarding = ContractFactory()
+    [complaint] = upheld(
+        old_safeguarding,
+        1,
+        category=ComplaintCategory.SAFEGUARDING,
+        responded_at=timezone.now() - timedelta(days=400),
+    )
+    two_misses = KpiFactory(name="Two")
+    quarters(two_misses, [KpiRating.MISSED, KpiRating.MISSED])
+    needs_three = KpiFactory(name="Three")
+    EscalationPolicy.objects.create(contract=needs_three.contract, kpi_consecutive_misses=3)
+    quarters(needs_three, [KpiRating.MISSED, KpiRating.MISSED])
+    three_misses = KpiFactory(name="Three again")
+    EscalationPolicy.objects.create(contract=three_misses.contract, kpi_consecutive_misses=3)
+    results = quarters(three_misses, [KpiRating.MET] + [KpiRating.MISSED] * 3)
+    ended = ContractFactory(status=ContractStatus.TERMINATED)
+    upheld(ended, 3)
+    contracts = [
+        default,
+        short_window,
+        long_window,
+        old_safeguarding,
+        two_misses.contract,
+        needs_three.contract,
+        three_misses.contract,
+        ended,
+    ]
+
+    made = evaluate_triggers_for_contracts(contracts)
+
+    reasons = {pk: [p.reason for p in proposals] for pk, proposals in made.items()}
+    assert reasons == {
+        default.pk: ["3 upheld complaints in the last 90 days (threshold 3)"],
+        long_window.pk: ["3 upheld complaints in the last 365 days (threshold 3)"],
+        old_safeguarding.pk: [f"1 upheld safeguarding complaint ({complaint.reference})"],
+        two_misses.contract_id: [
+            "KPI “Two” missed in the last 2 consecutive reporting periods (threshold 2)"
+        ],
+        three_misses.contract_id: [
+            "KPI “Three again” missed in the last 3 consecutive reporting periods (threshold 3)"
+        ],
+    }
+    [proposal] = made[three_misses.contract_id]
+    assert set(proposal.evidence_kpi_results.all()) == set(results[1:])
+    # Contracts without thresholds of their own were judged by the defaults, and no row was
+    # written to read them.
+    assert EscalationPolicy.objects.count() == 4
+    assert AuditEntry.objects.filter(action="escalation.proposed").count() == 5
+    assert audit_chain_check().intact
+    assert evaluate_triggers_for_contracts(contracts) == {}
+
+
+def test_an_open_proposal_the_check_did_not_see_does_not_stop_the_other_triggers(monkeypatch):
+    contract = ContractFactory()
+    upheld(contract, 3, category=ComplaintCategory.SAFEGUARDING)
+    # An open proposal made by a transaction that did not lock the contract, after the
+    # evaluation had read the open proposals.
+    EscalationProposal.objects.create(
+        contract=contract,
+        trigger=EscalationTrigger.SAFEGUARDING,
+        proposed_level=1,
+        reason="made elsewhere",
+    )
+    reads = []
+    real = escalation._open_triggers
+
+    def misses_it_the_first_time(ids):
+        reads.append(ids)
+        return set() if len(reads) == 1 else real(ids)
+
+    monkeypatch.setattr(escalation, "_open_triggers", misses_it_the_first_time)
+
+    [proposal] = evaluate_triggers(contract=contract)
+
+    assert len(reads) == 2
+    assert proposal.trigger == EscalationTrigger.UPHELD_COMPLAINTS
+    assert proposal.evidence_complaints.count() == 3
+    assert EscalationProposal.objects.filter(contract=contract).count() == 2
+    assert AuditEntry.objects.filter(action="escalation.proposed").count() == 1
 
 
 def test_the_management_command_runs_the_sweep(capsys):

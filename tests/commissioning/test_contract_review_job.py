@@ -1,6 +1,7 @@
 """The daily contract reviews job: idempotent, chunked, safe under failure and observable."""
 
 import threading
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -8,13 +9,22 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from accountability.choices import ComplaintCategory, EscalationTrigger, ProposalStatus
+from accountability.models import EscalationProposal
 from commissioning import tasks
 from commissioning.models import Contract, ContractReview, KpiRating
 from commissioning.services import reviews
 from commissioning.services.reviews import contract_reviews_create_due
-from core.models import JobRun
-from tests.factories import KpiFactory, KpiResultFactory, contract_due_for_review
+from core.models import AuditEntry, JobRun
+from core.selectors import audit_chain_check
+from tests.factories import (
+    KpiFactory,
+    KpiResultFactory,
+    UpheldComplaintFactory,
+    contract_due_for_review,
+)
 from tests.worker import celery_worker, wait_until
 
 
@@ -24,6 +34,9 @@ def _due_contracts(count):
         kpi = KpiFactory(contract=contract, reporting_frequency="quarterly")
         KpiResultFactory(kpi=kpi, period_start=contract.start_date, rating=KpiRating.MET)
     return contracts
+
+
+MISSED = KpiRating.MISSED
 
 
 def _review_dates():
@@ -159,26 +172,103 @@ def test_a_celery_worker_runs_the_reviews_job():
     assert JobRun.objects.filter(job="contract_reviews", rows_processed=1).exists()
 
 
+def _failing_contracts(count):
+    """Due contracts with evidence for every trigger in the period: a KPI missed in its two
+    latest (consecutive) periods, two upheld complaints and an upheld safeguarding one."""
+    failing = []
+    for contract in _due_contracts(count):
+        kpi = KpiFactory(contract=contract, name="Visits on time")
+        first = contract.start_date + timedelta(days=1)
+        second = first + timedelta(days=30)
+        misses = [
+            KpiResultFactory(
+                kpi=kpi, period_start=start, period_end=start + timedelta(days=29), rating=MISSED
+            )
+            for start in (first, second)
+        ]
+        complaints = [UpheldComplaintFactory(contract=contract) for _ in range(2)]
+        safeguarding = UpheldComplaintFactory(
+            contract=contract, category=ComplaintCategory.SAFEGUARDING
+        )
+        failing.append((contract, misses, [*complaints, safeguarding], safeguarding))
+    return failing
+
+
 def _queries_for_failing_chunk(count):
-    contracts = _due_contracts(count)
-    for contract in contracts:
-        kpi = contract.kpis.get()
-        kpi.results.update(rating=KpiRating.MISSED)
+    failing = [contract for contract, *_ in _failing_contracts(count)]
     with CaptureQueriesContext(connection) as captured:
-        contract_reviews_create_due(chunk_size=count)
+        assert contract_reviews_create_due(chunk_size=count) == count
+    assert EscalationProposal.objects.filter(contract__in=failing).count() == 3 * count
     ContractReview.objects.all().delete()
     Contract.objects.all().update(status="expired")
     return len(captured.captured_queries)
 
 
 @pytest.mark.django_db
-def test_only_contracts_with_a_miss_or_an_upheld_complaint_pay_for_the_escalation_check():
-    """The escalation triggers are evaluated per contract (accountability's evaluate_triggers
-    is per contract), but only for contracts with evidence in the period; this measures what
-    each costs, so a chunk of failing contracts stays bounded."""
+def test_the_review_job_proposes_escalation_for_every_failing_contract_in_the_chunk():
+    failing = _failing_contracts(3)
+    _due_contracts(2)  # performing well: no proposals
+
+    assert contract_reviews_create_due(chunk_size=10) == 5
+
+    assert EscalationProposal.objects.count() == 9
+    for contract, misses, upheld, safeguarding in failing:
+        proposals = {p.trigger: p for p in EscalationProposal.objects.filter(contract=contract)}
+        assert set(proposals) == {
+            EscalationTrigger.UPHELD_COMPLAINTS,
+            EscalationTrigger.SAFEGUARDING,
+            EscalationTrigger.KPI_MISSES,
+        }
+        assert {p.proposed_level for p in proposals.values()} == {1}
+        assert {p.status for p in proposals.values()} == {ProposalStatus.PENDING}
+        count = proposals[EscalationTrigger.UPHELD_COMPLAINTS]
+        assert count.reason == "3 upheld complaints in the last 90 days (threshold 3)"
+        assert set(count.evidence_complaints.all()) == set(upheld)
+        assert not count.evidence_kpi_results.exists()
+        sg = proposals[EscalationTrigger.SAFEGUARDING]
+        assert sg.reason == f"1 upheld safeguarding complaint ({safeguarding.reference})"
+        assert list(sg.evidence_complaints.all()) == [safeguarding]
+        kpi = proposals[EscalationTrigger.KPI_MISSES]
+        assert kpi.reason == (
+            "KPI “Visits on time” missed in the last 2 consecutive reporting periods (threshold 2)"
+        )
+        assert set(kpi.evidence_kpi_results.all()) == set(misses)
+        assert not kpi.evidence_complaints.exists()
+        review = ContractReview.objects.get(contract=contract)
+        assert review.escalation_triggers_fired == 3
+    failing_ids = {c.pk for c, *_ in failing}
+    healthy = ContractReview.objects.exclude(contract__in=failing_ids)
+    assert [r.escalation_triggers_fired for r in healthy] == [0, 0]
+    entries = AuditEntry.objects.filter(action="escalation.proposed")
+    assert entries.count() == 9
+    assert {int(e.object_id) for e in entries} == failing_ids
+    assert audit_chain_check().intact
+
+
+@pytest.mark.django_db
+def test_reviewing_failing_contracts_again_proposes_nothing_new():
+    _failing_contracts(2)
+    assert contract_reviews_create_due(chunk_size=10) == 2
+    assert EscalationProposal.objects.count() == 6
+    assert contract_reviews_create_due(chunk_size=10) == 0
+    # The same period reviewed again (as if the first reviews were lost) while the
+    # proposals are still open: the open proposals block a second one for each trigger.
+    ContractReview.objects.all().delete()
+    Contract.objects.update(next_review_on=timezone.localdate())
+
+    assert contract_reviews_create_due(chunk_size=10) == 2
+
+    assert EscalationProposal.objects.count() == 6
+    assert AuditEntry.objects.filter(action="escalation.proposed").count() == 6
+    assert [r.escalation_triggers_fired for r in ContractReview.objects.all()] == [0, 0]
+
+
+@pytest.mark.django_db
+def test_a_chunk_of_2_failing_contracts_makes_as_many_queries_as_a_chunk_of_8():
+    """The escalation triggers of a chunk are evaluated at once, set-based: the chunk's
+    queries do not grow with the number of contracts with evidence."""
     healthy = _queries_for_one_chunk(2)
     two = _queries_for_failing_chunk(2)
-    four = _queries_for_failing_chunk(4)
-    per_failing_contract = (four - two) / 2
-    assert two - healthy == 2 * per_failing_contract
-    assert per_failing_contract <= 12, per_failing_contract
+    eight = _queries_for_failing_chunk(8)
+    assert two == eight
+    assert 0 < healthy < two
