@@ -157,3 +157,106 @@ def tender_clarifications_for_officer(tender: Tender) -> QuerySet[Clarification]
         .select_related("asked_by_provider", "answered_by")
         .order_by(F("published_at").asc(nulls_first=True), "asked_at", "id")
     )
+
+
+# --- the API's tenders ----------------------------------------------------------------------
+
+
+def _with_bids_received(queryset: QuerySet[Tender]) -> QuerySet[Tender]:
+    """`bids_received` is the number of live bids, computed only for tenders past closing (the
+    same rule as `bids_received()`); None before, so it cannot leak."""
+    from django.db.models import Case, Count, IntegerField, Subquery, When
+    from django.db.models.functions import Coalesce
+
+    live_bids = (
+        Bid.objects.filter(tender=OuterRef("pk"), status=BidStatus.SUBMITTED)
+        .order_by()
+        .values("tender")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return queryset.annotate(
+        bids_received=Case(
+            When(
+                closed_at__isnull=False,
+                status__in=sorted(BIDS_COUNTED_AFTER),
+                then=Coalesce(Subquery(live_bids, output_field=IntegerField()), 0),
+            ),
+            default=None,
+            output_field=IntegerField(),
+        )
+    )
+
+
+# The list's columns, as `.values()` names them (see TenderListItemSerializer).
+API_TENDER_LIST_COLUMNS = (
+    "id",
+    "title",
+    "description",
+    "status",
+    "commissioner_id",
+    "region",
+    "procedure",
+    "estimated_value",
+    "contract_term_months",
+    "extension_option_months",
+    "clarification_deadline",
+    "submission_deadline",
+    "published_at",
+    "closed_at",
+    "updated_at",
+)
+
+
+def api_tender_list_rows(queryset: QuerySet[Tender]) -> QuerySet:
+    """The API's tender list as plain rows, in ONE query for any page size: the commissioner
+    and main CPV joined, the lots' summaries gathered by PostgreSQL into a JSON array. A page
+    of 200 tenders builds no model instances (bench/bench_api.py measures why that matters)."""
+    from django.contrib.postgres.expressions import ArraySubquery
+    from django.db.models import F, TextField
+    from django.db.models.functions import Cast, JSONObject
+
+    lots = Lot.objects.filter(tender_id=OuterRef("pk")).order_by("number")
+    lot_summaries = ArraySubquery(
+        lots.values(
+            summary=JSONObject(
+                id="id",
+                number="number",
+                title="title",
+                # As text, so money never passes through a float.
+                estimated_value=Cast("estimated_value", TextField()),
+                reservation="reservation",
+            )
+        )
+    )
+    return _with_bids_received(queryset).values(
+        *API_TENDER_LIST_COLUMNS,
+        "bids_received",
+        commissioner_name=F("commissioner__name"),
+        commissioner_identifier=F("commissioner__identifier"),
+        cpv_code=F("main_cpv__code"),
+        cpv_description=F("main_cpv__description"),
+        lot_summaries=lot_summaries,
+    )
+
+
+def api_tender_rows(queryset: QuerySet[Tender]) -> QuerySet[Tender]:
+    """The API's tender rows with everything their full representation shows, in a fixed
+    number of queries for any page size."""
+    from .models import EvaluationCriterion
+
+    return _with_bids_received(
+        queryset.select_related("commissioner", "main_cpv").prefetch_related(
+            "additional_cpvs",
+            Prefetch("lots", queryset=Lot.objects.order_by("number")),
+            Prefetch("criteria", queryset=EvaluationCriterion.objects.order_by("id")),
+            Prefetch("documents", queryset=TenderDocument.objects.order_by("uploaded_at", "id")),
+            Prefetch(
+                "clarifications",
+                queryset=Clarification.objects.filter(published_at__isnull=False)
+                .only("id", "tender_id", "question", "answer", "published_at")
+                .order_by("published_at", "id"),
+                to_attr="published_clarifications",
+            ),
+        )
+    )

@@ -39,3 +39,21 @@ provider_policy = Policy(
 def sees_exclusions(user) -> bool:
     """Officers and platform staff see that a provider is excluded, wherever it appears."""
     return is_platform_staff(user) or bool(getattr(user, "is_commissioner_user", False))
+
+
+# --- The API's providers ------------------------------------------------------------------
+# Anyone may look up a provider's public facts, as on its public page: every provider but one
+# whose verification was refused (staff see those too). Its own admin changes its details.
+
+
+def public_providers_visible_to(user):
+    from .selectors import public_providers
+
+    return public_providers(include_refused=is_platform_staff(user))
+
+
+public_provider_policy = Policy(
+    visible_to=public_providers_visible_to,
+    rules={Action.CHANGE: _is_admin_of},
+    refusals={Action.CHANGE: provider_policy.refusals[Action.CHANGE]},
+)
