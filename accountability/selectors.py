@@ -71,3 +71,18 @@ def complaint_for_tracking(reference: str, token: str) -> Complaint | None:
     if hmac.compare_digest(expected, given) and complaint is not None:
         return complaint
     return None
+
+
+def contract_for_complaint(*, pk=None, reference: str = "") -> Contract | None:
+    """The contract a complaint sent through the API is about, by id or by its reference
+    (CM-C-000123), whatever its status: complaint_submit says when the service has ended."""
+    if reference:
+        digits = (reference or "").strip().upper().removeprefix("CM-C-")
+        if not digits.isdigit():
+            return None
+        pk = int(digits)
+    try:
+        rows = Contract.objects.select_related("commissioner", "provider")
+        return rows.filter(pk=int(pk)).first()
+    except (TypeError, ValueError, OverflowError):
+        return None

@@ -62,3 +62,13 @@ def provider_escalation_steps(*, provider_id: int) -> QuerySet[EscalationStep]:
         .select_related("contract__commissioner", "improvement_plan")
         .order_by("-decided_at", "-id")
     )
+
+
+def escalation_proposals_for_api() -> QuerySet[EscalationProposal]:
+    """Proposals with the contract, the decider and the evidence ids the API shows."""
+    return _with_evidence(EscalationProposal.objects.select_related("contract", "decided_by"))
+
+
+def escalation_steps_for_api() -> QuerySet[EscalationStep]:
+    """Steps with the contract, the improvement plan and the evidence ids the API shows."""
+    return _with_evidence(EscalationStep.objects.select_related("contract", "improvement_plan"))
