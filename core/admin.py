@@ -75,3 +75,69 @@ class JobRunAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+from .models import WebhookDelivery, WebhookEndpoint  # noqa: E402
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    """Staff can see and switch off endpoints; the signing secret is never shown here."""
+
+    list_display = ("url", "commissioner", "provider", "active", "created_at")
+    list_filter = ("active",)
+    search_fields = ("url", "description")
+    fields = (
+        "url",
+        "description",
+        "events",
+        "commissioner",
+        "provider",
+        "active",
+        "disabled_reason",
+        "consecutive_failures",
+        "created_by",
+        "created_at",
+    )
+    readonly_fields = (
+        "url",
+        "events",
+        "commissioner",
+        "provider",
+        "consecutive_failures",
+        "created_by",
+        "created_at",
+    )
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    """Read-only: deliveries are written by core.webhooks."""
+
+    list_display = ("event", "endpoint", "status", "attempts", "last_status_code", "created_at")
+    list_filter = ("status", "event")
+    list_select_related = ("endpoint",)
+    exclude = ("payload",)
+    readonly_fields = (
+        "endpoint",
+        "event",
+        "event_id",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_attempt_at",
+        "last_status_code",
+        "last_error",
+        "response_excerpt",
+        "created_at",
+        "delivered_at",
+    )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

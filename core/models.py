@@ -123,3 +123,119 @@ class JobRun(models.Model):
 
     def __str__(self):
         return f"{self.job} at {self.started_at:%Y-%m-%d %H:%M} ({self.status})"
+
+
+# --- webhooks (core/webhooks.py sends them) -----------------------------------------------------
+
+from django.contrib.postgres.fields import ArrayField  # noqa: E402
+from django.contrib.postgres.indexes import GinIndex  # noqa: E402
+
+
+class WebhookEvent(models.TextChoices):
+    """What an organisation may subscribe a webhook endpoint to. The first four are public
+    facts sent to every subscriber; the rest go only to the parties of the contract."""
+
+    TENDER_PUBLISHED = "tender.published", "A tender is published"
+    TENDER_CLOSED = "tender.closed", "A tender closes for bids"
+    AWARD_MADE = "award.made", "A lot is awarded"
+    CONTRACT_CREATED = "contract.created", "A contract is made"
+    CONTRACT_RENEWAL_DUE = "contract.renewal_due", "A renewal decision opens on your contract"
+    COMPLAINT_RECEIVED = "complaint.received", "A complaint is made about your contract"
+    ESCALATION_CHANGED = "escalation.changed", "Your contract's escalation changes"
+
+
+class WebhookEndpoint(models.Model):
+    """A URL an organisation (a commissioner or a provider, exactly one) wants events POSTed to.
+
+    The secret signs every delivery (HMAC-SHA256); it must be kept to sign, so it is stored,
+    shown once when the endpoint is created and never listed anywhere after."""
+
+    commissioner = models.ForeignKey(
+        "commissioning.CommissionerOrganisation",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="webhook_endpoints",
+    )
+    provider = models.ForeignKey(
+        "providers.ProviderOrganisation",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="webhook_endpoints",
+    )
+    url = models.URLField("URL", max_length=2000)
+    description = models.CharField(max_length=100, blank=True)
+    events = ArrayField(models.CharField(max_length=40, choices=WebhookEvent.choices))
+    secret = models.CharField(max_length=100, editable=False)
+    active = models.BooleanField(default=True)
+    disabled_reason = models.CharField(max_length=255, blank=True)
+    # Failed attempts in a row, over all deliveries; a success resets it.
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [GinIndex(fields=["events"], name="webhook_endpoint_events")]
+        constraints = [
+            models.CheckConstraint(
+                name="webhook_endpoint_one_organisation",
+                condition=models.Q(commissioner__isnull=False, provider__isnull=True)
+                | models.Q(commissioner__isnull=True, provider__isnull=False),
+            ),
+        ]
+
+    def __str__(self):
+        return self.url
+
+    @property
+    def organisation(self):
+        return self.commissioner or self.provider
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint: its payload, and how the attempts to POST it went.
+
+    `event_id` is the receiver's idempotency key: the same on every retry and redelivery."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Gave up"
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event = models.CharField(max_length=40)
+    event_id = models.UUIDField(db_index=True)
+    payload = models.JSONField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    response_excerpt = models.CharField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "webhook deliveries"
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="webhook_delivery_due"),
+            models.Index(fields=["endpoint", "-created_at", "-id"], name="webhook_delivery_log"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["pending", "delivered", "failed"]),
+                name="webhook_delivery_status_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.event} to {self.endpoint_id} ({self.status})"

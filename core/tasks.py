@@ -31,3 +31,12 @@ def run_recorded_if_busy(job: str, work) -> int:
     if not rows:
         JobRun.objects.filter(pk=run.record.pk).delete()
     return rows
+
+
+@shared_task(name="core.tasks.deliver_webhooks", acks_late=True)
+def deliver_webhooks() -> int:
+    """Sends due webhook deliveries: every minute from the beat, and kicked after the commit
+    that queued them."""
+    from .webhooks import webhooks_deliver
+
+    return run_recorded_if_busy("deliver_webhooks", webhooks_deliver)

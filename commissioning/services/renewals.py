@@ -28,6 +28,7 @@ from core.jobs import job_run
 from core.models import OutboxMessage
 from core.permissions import Action
 from core.services import audit_record
+from core.webhooks import renewals_due_emit
 
 from ..choices import MAX_RENEWAL_NOTICE_MONTHS, ContractStatus
 from ..models import (
@@ -209,6 +210,8 @@ def _open_chunk(chunk_size: int) -> int:
         )
     # The unique constraint makes a second worker's insert a no-op, never a duplicate.
     RenewalDecision.objects.bulk_create(decisions, ignore_conflicts=True)
+    # contract.renewal_due webhooks to the contracts' parties: a set-based insert per chunk.
+    renewals_due_emit(decisions)
     recipients = _officers_of(lines)
     for commissioner_id, contact in contacts.items():
         if contact:
