@@ -710,3 +710,61 @@ class ContractExtension(models.Model):
 
     def __str__(self):
         return f"{self.contract_id} extended to {self.new_end_date}"
+
+
+# --- OCDS publication: tender amendments and imports ------------------------------------------
+
+
+class TenderAmendment(models.Model):
+    """A change to a published tender (a later deadline, a corrected description, a revised
+    value), with the values before and after and the officer's rationale. Each one is
+    published in OCDS as `tender.amendments` and a release tagged `tenderAmendment`."""
+
+    tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="amendments")
+    rationale = models.TextField()
+    # {field: {"before": value, "after": value}}, values as JSON (dates in ISO 8601).
+    changes = models.JSONField()
+    amended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    amended_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["amended_at", "id"]
+        indexes = [models.Index(fields=["amended_at"], name="tender_amendment_date")]
+
+    def __str__(self):
+        return f"amendment {self.pk} of {self.tender}"
+
+
+class OcdsImportedTender(models.Model):
+    """A tender loaded from another system's OCDS data: it keeps (and is republished under)
+    its foreign ocid."""
+
+    tender = models.OneToOneField(Tender, on_delete=models.CASCADE, related_name="ocds_import")
+    ocid = models.CharField(max_length=200, unique=True)
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.ocid
+
+
+class OcdsImportedRelease(models.Model):
+    """One OCDS release already imported: a re-import skips it."""
+
+    imported_tender = models.ForeignKey(
+        OcdsImportedTender, on_delete=models.CASCADE, related_name="releases"
+    )
+    release_id = models.CharField(max_length=300)
+    release_date = models.DateTimeField()
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["imported_tender", "release_id"], name="ocds_release_once_per_ocid"
+            )
+        ]
+
+    def __str__(self):
+        return self.release_id

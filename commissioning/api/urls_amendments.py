@@ -1,5 +1,13 @@
-from rest_framework.routers import SimpleRouter
+from django.urls import path
 
-router = SimpleRouter(trailing_slash=True)
+from .amendments import TenderAmendmentViewSet
 
-urlpatterns = router.urls
+amendments = TenderAmendmentViewSet.as_view({"get": "list", "post": "create"})
+
+urlpatterns = [
+    path(
+        "tenders/<int:tender_id>/amendments/",
+        amendments,
+        name="api-tender-amendment-list",
+    ),
+]

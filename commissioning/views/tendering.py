@@ -108,6 +108,8 @@ class TenderDetailView(RecordAccessMixin, DetailView):
             can_cancel=can_change
             and tender.status not in (TenderStatus.CONTRACTED, TenderStatus.CANCELLED),
             can_start_evaluation=can_change and tender.status == TenderStatus.CLOSED,
+            # The service refuses once the deadline has passed and says why.
+            can_amend=can_change and tender.status == TenderStatus.PUBLISHED,
             can_manage_panel=can_change
             and tender.status in (TenderStatus.DRAFT, TenderStatus.PUBLISHED, TenderStatus.CLOSED),
             can_add_documents=can_change
