@@ -39,3 +39,22 @@ def navigation_for(user, current_path: str) -> list[NavItem]:
         )
         for label, href in items
     ]
+
+
+# --- API keys ------------------------------------------------------------------------------
+# People in an organisation manage their API keys from the menu, beside their organisation.
+
+from .permissions import can_issue_api_key  # noqa: E402
+
+_navigation_without_api_keys = navigation_for
+
+
+def navigation_for(user, current_path: str) -> list[NavItem]:
+    items = _navigation_without_api_keys(user, current_path)
+    if not (user.is_authenticated and can_issue_api_key(user)):
+        return items
+    href = reverse("accounts:api_keys")
+    api_keys = NavItem("API keys", href, current_path.startswith(href))
+    labels = [item.label for item in items]
+    after = labels.index("Your organisation") + 1 if "Your organisation" in labels else 1
+    return [*items[:after], api_keys, *items[after:]]

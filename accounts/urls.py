@@ -30,3 +30,21 @@ urlpatterns = [
         name="password_reset_complete",
     ),
 ]
+
+# API keys: issue (the key is shown once), list, revoke.
+from . import views_api_keys  # noqa: E402
+
+urlpatterns += [
+    path("api-keys/", views_api_keys.ApiKeyListView.as_view(), name="api_keys"),
+    path("api-keys/new/", views_api_keys.ApiKeyIssueView.as_view(), name="api_key_issue"),
+    path(
+        "api-keys/issued/",
+        views_api_keys.ApiKeyIssuedView.as_view(),
+        name="api_key_issued",
+    ),
+    path(
+        "api-keys/<int:pk>/revoke/",
+        views_api_keys.ApiKeyRevokeView.as_view(),
+        name="api_key_revoke",
+    ),
+]

@@ -271,3 +271,99 @@ renewal_policy = Policy(
     rules={Action.CHANGE: _renewal_officer_of},
     refusals={Action.CHANGE: "Only the commissioner's officers can decide this renewal."},
 )
+
+
+# --- Award decisions ----------------------------------------------------------------------
+# A lot's award decision (who won, at what value, when the standstill ends) is a public fact
+# from the moment it is made, as the contract award notice is; how the other bids scored is
+# not, and no award view shows it.
+
+
+def awards_visible_to(user):
+    return Award.objects.all()
+
+
+award_policy = Policy(visible_to=awards_visible_to)
+
+
+# --- The API's tenders and commissioners --------------------------------------------------
+# Anyone sees every tender that was published (in any status since); a commissioner's users
+# also see their own organisation's drafts, and staff see all. Only the tender's own officers
+# change it; providers ask questions about published tenders.
+
+
+def api_tenders_visible_to(user):
+    from .selectors import public_tenders
+
+    return public_tenders() | tenders_visible_to(user)
+
+
+api_tender_policy = Policy(
+    visible_to=api_tenders_visible_to,
+    rules={Action.CHANGE: _officer_of, ASK: _may_ask},
+    refusals={
+        Action.CHANGE: tender_policy.refusals[Action.CHANGE],
+        ASK: public_tender_policy.refusals[ASK],
+    },
+)
+
+# A commissioner's name, kind, identifier and region are public facts.
+public_commissioner_policy = Policy(visible_to=lambda user: CommissionerOrganisation.objects.all())
+
+
+# --- Contracts in the API -----------------------------------------------------------------
+# A contract's public facts are open data, for anyone. Its parties (the commissioner's users
+# and the provider's users) and staff also see the parts of contract management the pages
+# show them: the review schedule, KPI returns and the extension history.
+
+
+def contracts_visible_to(user):
+    return Contract.objects.all()
+
+
+def contract_parties_visible_to(user):
+    if is_platform_staff(user):
+        return Contract.objects.all()
+    if getattr(user, "is_commissioner_user", False):
+        return Contract.objects.filter(commissioner_id=user.commissioner_id)
+    if getattr(user, "is_provider_user", False):
+        return Contract.objects.filter(provider_id=user.provider_id)
+    return Contract.objects.none()
+
+
+def is_contract_party(user, contract) -> bool:
+    """The contract's commissioner's users, its provider's users, or staff (no query)."""
+    if is_platform_staff(user):
+        return True
+    if getattr(user, "is_commissioner_user", False):
+        return user.commissioner_id == contract.commissioner_id
+    if getattr(user, "is_provider_user", False):
+        return user.provider_id == contract.provider_id
+    return False
+
+
+contract_policy = Policy(visible_to=contracts_visible_to)
+contract_party_policy = Policy(visible_to=contract_parties_visible_to)
+
+
+# KPIs (their definitions and latest results) are on the public contract page; KPI returns
+# are seen by the contract's parties (as kpis_visible_to); extensions by the parties too.
+
+from .models import ContractExtension, KpiResult  # noqa: E402
+
+
+def kpis_public(user):
+    return Kpi.objects.all()
+
+
+def kpi_results_visible_to(user):
+    return KpiResult.objects.filter(kpi__in=kpis_visible_to(user))
+
+
+def extensions_visible_to(user):
+    return ContractExtension.objects.filter(contract__in=contract_parties_visible_to(user))
+
+
+kpi_public_policy = Policy(visible_to=kpis_public)
+kpi_result_policy = Policy(visible_to=kpi_results_visible_to)
+extension_policy = Policy(visible_to=extensions_visible_to)

@@ -41,6 +41,10 @@ def audit_record(
         )
         entry.entry_hash = entry.compute_hash()
         entry.save()
+        # The change may be an event integrators subscribed to: queued in this transaction.
+        from .webhooks import webhooks_on_audit
+
+        webhooks_on_audit(action=action, target=target, after=after)
         return entry
 
 

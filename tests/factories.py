@@ -505,3 +505,21 @@ class RenewalDecisionFactory(DjangoModelFactory):
         "An extension option of 12 months remains (2 in all). No KPI was missed in its last "
         "two reporting periods. The contract is at escalation level 0."
     )
+
+
+# --- contract management in the API: reviews ------------------------------------------------
+
+
+class ContractReviewFactory(DjangoModelFactory):
+    """A review the job prepared for the quarter that just ended, awaiting sign-off."""
+
+    class Meta:
+        model = "commissioning.ContractReview"
+
+    contract = factory.SubFactory(ContractFactory)
+    period_start = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=91))
+    period_end = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=1))
+    due_on = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=1))
+    kpis_met = 2
+    rating = "green"
+    social_value_committed = "Two apprenticeships for local young people."

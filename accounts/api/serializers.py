@@ -31,11 +31,13 @@ class MeSerializer(serializers.ModelSerializer):
         organisation = user.organisation
         if organisation is None:
             return None
-        return {
-            "id": organisation.pk,
-            "name": organisation.name,
-            "identifier": organisation.identifier,
-        }
+        if user.provider_id:
+            # A provider's org-id identifiers are rows of their own; the first is its main one.
+            primary = organisation.primary_identifier
+            identifier = primary.org_id if primary else ""
+        else:
+            identifier = organisation.identifier
+        return {"id": organisation.pk, "name": organisation.name, "identifier": identifier}
 
     def get_scopes(self, user) -> list[str] | None:
         api_key = self.context.get("api_key")

@@ -168,7 +168,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "core.api.schema.CivicAutoSchema",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "core.api.filters.StrictOrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.CursorPage",
     "PAGE_SIZE": 50,
@@ -202,7 +202,21 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/(v1|ocds)",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    # Several models share a field name ("status", "outcome") with different choices: each
+    # set of choices gets its own schema component.
+    "ENUM_NAME_OVERRIDES": {
+        "ContractStatusEnum": "commissioning.choices.ContractStatus",
+        "CriterionKindEnum": "commissioning.choices.CriterionKind",
+        "ComplaintStatusEnum": "accountability.choices.ComplaintStatus",
+        "ComplaintOutcomeEnum": "accountability.choices.ComplaintOutcome",
+        "OmbudsmanOutcomeEnum": "accountability.choices.OmbudsmanOutcome",
+        "ProposalStatusEnum": "accountability.choices.ProposalStatus",
+        "EscalationLevelEnum": "accountability.choices.EscalationLevel",
+        "RenewalRecommendationEnum": "commissioning.models.RenewalRecommendation",
+        "TenderStatusEnum": "commissioning.choices.TenderStatus",
+        "WebhookEventEnum": "core.models.WebhookEvent",
+        "WebhookDeliveryStatusEnum": "core.models.WebhookDelivery.Status",
+    },
 }
 # The registered OCDS ocid prefix (https://standard.open-contracting.org/1.1/en/guidance/build/ocid/);
 # the tender's id follows it. Deployments register their own.
@@ -304,3 +318,23 @@ KPI_RETURN_DUE_WORKING_DAYS = env.int("KPI_RETURN_DUE_WORKING_DAYS", default=10)
 # django-ratelimit keys public forms by the client's address; behind a reverse proxy, name
 # the header that carries it (e.g. HTTP_X_FORWARDED_FOR) or every citizen shares one limit.
 RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default=None)
+
+# --- webhooks (core/webhooks.py) -----------------------------------------------------------------
+# Due webhook deliveries are sent every minute, and at once after the change that queued them.
+CELERY_BEAT_SCHEDULE["deliver-webhooks"] = {
+    "task": "core.tasks.deliver_webhooks",
+    "schedule": crontab(),  # every minute: retries fall due on the minute
+}
+# Receivers must be public: URLs resolving to loopback, private, link-local or other
+# non-global addresses are refused at registration and at every attempt. Only tests (which
+# deliver to a server on this machine) and isolated development set this.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)
+# Ports a webhook URL may name, comma-separated; empty allows any port.
+WEBHOOK_ALLOWED_PORTS = [
+    int(port) for port in env.str("WEBHOOK_ALLOWED_PORTS", default="80,443").split(",") if port
+]
+# Seconds to connect and to wait for each read of the receiver's answer.
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+# Failed attempts in a row (over all its deliveries) after which an endpoint is disabled and
+# its organisation told by email.
+WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=20)

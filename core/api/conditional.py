@@ -1,9 +1,13 @@
-"""Conditional GET: every successful GET carries an ETag of its body (and Last-Modified when
-the record has an updated_at); a client sending If-None-Match gets 304 with no body."""
+"""Conditional GET: every successful GET carries an ETag computed from its body, and a client
+sending If-None-Match with it gets 304 and no body.
+
+No Last-Modified: most representations nest other records (a tender's lots and answers, a
+contract's KPIs) whose changes do not touch the parent's updated_at, so a date would claim
+"not modified" for a changed representation. A hash of the body cannot."""
 
 import hashlib
 
-from django.utils.http import http_date, parse_etags
+from django.utils.http import parse_etags
 from rest_framework import status
 from rest_framework.response import Response
 
@@ -18,9 +22,6 @@ class ConditionalGetMixin:
         response.render()
         etag = f'W/"{hashlib.sha256(response.content).hexdigest()[:32]}"'
         response["ETag"] = etag
-        modified = getattr(self, "last_modified", None)
-        if modified is not None:
-            response["Last-Modified"] = http_date(modified.timestamp())
         # Representations depend on who asks.
         response["Vary"] = "Accept, Authorization, Cookie"
         if request.user and request.user.is_authenticated:

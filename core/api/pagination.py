@@ -1,3 +1,5 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from rest_framework import exceptions
 from rest_framework.pagination import CursorPagination
 
@@ -31,6 +33,17 @@ class CursorPage(CursorPagination):
             return super().get_ordering(request, queryset, view)
         ordering = getattr(view, "ordering", None) or ("-pk",)
         return (ordering,) if isinstance(ordering, str) else tuple(ordering)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except (DjangoValidationError, DataError, ValueError, TypeError, OverflowError):
+            # A decodable cursor whose position was tampered with (`p=abc` for a date order).
+            if self.cursor_query_param not in request.query_params:
+                raise
+            raise exceptions.ValidationError(
+                {self.cursor_query_param: [self.invalid_cursor_message]}
+            ) from None
 
     def decode_cursor(self, request):
         try:

@@ -41,7 +41,6 @@ class ApiViewMixin(ConditionalGetMixin):
         action = self.record_actions.get(getattr(self, "action", None), Action.VIEW)
         record = self.policy.get_for(self.request.user, lookup, action, self.get_queryset())
         self.check_object_permissions(self.request, record)
-        self.last_modified = getattr(record, "updated_at", None)
         return record
 
 

@@ -134,3 +134,21 @@ def test_a_bad_page_size_or_cursor_is_a_400_not_a_500(api):
         response = api.get(f"/api/v1/api-keys/?{query}")
         assert response.status_code == 400, query
         assert field in response.json()["errors"]
+
+
+def test_a_provider_key_says_which_provider_it_acts_for(api):
+    admin = ProviderAdminFactory()
+    api.as_key(admin, "bids:read")
+
+    response = api.get("/api/v1/me/")
+
+    assert response.status_code == 200
+    assert response.json()["organisation_kind"] == "provider"
+    assert response.json()["organisation"]["name"] == admin.provider.name
+
+
+def test_ordering_by_an_unknown_field_is_a_400_naming_the_choices(api):
+    response = api.get("/api/v1/tenders/?ordering=-secret_price")
+
+    assert response.status_code == 400
+    assert "Choose from" in response.json()["errors"]["ordering"][0]

@@ -33,7 +33,8 @@ def test_demo_covers_every_kind_of_organisation_and_role(settings):
 def test_every_printed_demo_login_signs_in(client, capsys, settings):
     call_command("seed_demo")
     printed = capsys.readouterr().out
-    emails = [line.split()[0] for line in printed.splitlines() if "@" in line and "  " in line]
+    logins, _, _ = printed.partition("Demo API keys")
+    emails = [line.split()[0] for line in logins.splitlines() if "@" in line and "  " in line]
     assert len(emails) == User.objects.count()
     for email in emails:
         response = client.post(
@@ -42,6 +43,18 @@ def test_every_printed_demo_login_signs_in(client, capsys, settings):
         assert response.status_code == 302, email
         assert client.get("/dashboard/").status_code == 200
         client.post("/accounts/logout/")
+
+
+def test_every_printed_demo_api_key_works(capsys, api):
+    call_command("seed_demo")
+    _, _, printed = capsys.readouterr().out.partition("Demo API keys")
+    keys = dict(line.split() for line in printed.splitlines() if "@" in line)
+    assert len(keys) == 2
+    for email, key in keys.items():
+        api.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+        response = api.get("/api/v1/me/")
+        assert response.status_code == 200, email
+        assert response.json()["email"] == email
 
 
 def test_loading_the_demo_twice_changes_nothing():

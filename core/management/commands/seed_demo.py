@@ -29,6 +29,7 @@ class Command(BaseCommand):
         logins = accounts_demo.seed(
             commissioners=commissioners, providers=providers, password=password
         )
+        api_keys = accounts_demo.seed_api_keys()
         call_command("load_cpv", verbosity=0)
         tenders = demo_tendering.seed(commissioners=commissioners, providers=providers)
         complaints = accountability_demo.seed()
@@ -46,3 +47,6 @@ class Command(BaseCommand):
         width = max(len(email) for email, _ in logins)
         for email, description in logins:
             self.stdout.write(f"  {email.ljust(width)}  {description}")
+        self.stdout.write('\nDemo API keys (see README, "Using the API")')
+        for email, secret in api_keys:
+            self.stdout.write(f"  {email.ljust(width)}  {secret}")
