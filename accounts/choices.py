@@ -28,3 +28,4 @@ class ApiScope(models.TextChoices):
     COMPLAINTS_READ = "complaints:read", "Read complaints about your organisation's contracts"
     COMPLAINTS_WRITE = "complaints:write", "Handle complaints and escalations"
     WEBHOOKS_MANAGE = "webhooks:manage", "Register webhooks and read their deliveries"
+    API_KEYS_MANAGE = "api_keys:manage", "List and revoke your organisation's API keys"

@@ -53,7 +53,7 @@ import ssl
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -89,10 +89,15 @@ AUDIT_EVENTS = {
     "lot.awarded": WebhookEvent.AWARD_MADE,
     "contract.created": WebhookEvent.CONTRACT_CREATED,
     "complaint.submitted": WebhookEvent.COMPLAINT_RECEIVED,
+    "complaint.forwarded_to_provider": WebhookEvent.COMPLAINT_RECEIVED,
     "escalation.step_decided": WebhookEvent.ESCALATION_CHANGED,
     "escalation.proposal_overridden": WebhookEvent.ESCALATION_CHANGED,
-    "escalation.proposed": WebhookEvent.ESCALATION_CHANGED,
 }
+# Private events go to whom the pages would show them, and no further: a provider sees a
+# complaint only once the commissioner forwards it, and never sees escalation proposals
+# (officers decide on them first); both parties see a decided escalation step.
+COMMISSIONER_ONLY = {"complaint.submitted", "escalation.proposal_overridden"}
+PROVIDER_ONLY = {"complaint.forwarded_to_provider"}
 
 MAX_ATTEMPTS = 8
 MAX_EXCERPT = 1000
@@ -497,7 +502,12 @@ def webhooks_on_audit(*, action: str, target, after: dict | None = None) -> int:
     event = AUDIT_EVENTS.get(action)
     if event is None:
         return 0
-    return webhooks_emit(event, _BUILDERS[event](target, after or {}))
+    occurrence = _BUILDERS[event](target, after or {})
+    if action in COMMISSIONER_ONLY:
+        occurrence = replace(occurrence, provider_id=None)
+    elif action in PROVIDER_ONLY:
+        occurrence = replace(occurrence, commissioner_id=None)
+    return webhooks_emit(event, occurrence)
 
 
 def renewals_due_emit(decisions) -> int:

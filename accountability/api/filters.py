@@ -5,6 +5,8 @@ import django_filters as filters
 from django import forms
 from django.core.exceptions import ValidationError
 
+from core.api.filters import IsoDateTimeFilter
+
 from ..choices import (
     ComplaintCategory,
     ComplaintStatus,
@@ -66,7 +68,7 @@ class ComplaintFilter(filters.FilterSet):
         lookup_expr="date__lte",
         help_text="Received on or before this date (YYYY-MM-DD).",
     )
-    updated_since = filters.IsoDateTimeFilter(
+    updated_since = IsoDateTimeFilter(
         field_name="updated_at",
         lookup_expr="gte",
         help_text="Changed at or after this time (ISO 8601), for incremental syncs.",

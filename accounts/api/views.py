@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 from core.api.conditional import ConditionalGetMixin
 from core.api.views import PolicyViewSet
 
+from ..choices import ApiScope
 from ..models import ApiKey
 from ..permissions import api_key_policy
 from ..services import api_key_revoke
@@ -15,7 +16,9 @@ from .serializers import ApiKeySerializer, MeSerializer
 
 class MeView(ConditionalGetMixin, APIView):
     """Who the caller is: the user a key acts for, their organisation and the key's scopes.
-    An integrator's first call, to check the key works."""
+    An integrator's first call, to check the key works: any key may ask."""
+
+    required_scopes: dict = {}
 
     @extend_schema(responses=MeSerializer)
     def get(self, request):
@@ -29,6 +32,8 @@ class ApiKeyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyView
     revoked (a leaked key can be cut off by a script)."""
 
     policy = api_key_policy
+    # A key with only, say, tenders:read must not cut off its colleagues' keys.
+    required_scopes = {"*": ApiScope.API_KEYS_MANAGE}
     queryset = ApiKey.objects.select_related("user")
     serializer_class = ApiKeySerializer
     ordering = ("-created_at", "-id")

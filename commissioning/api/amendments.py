@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.response import Response
 
+from core.api.filters import IsoDateTimeFilter
 from core.api.serializers import StrictSerializer
 from core.api.views import PolicyViewSet
 from core.permissions import Action
@@ -49,7 +50,7 @@ class TenderAmendmentInputSerializer(StrictSerializer):
 
 
 class TenderAmendmentFilter(django_filters.FilterSet):
-    amended_since = django_filters.IsoDateTimeFilter(
+    amended_since = IsoDateTimeFilter(
         field_name="amended_at", lookup_expr="gte", help_text="Amended at or after (ISO 8601)"
     )
 

@@ -3,6 +3,7 @@
 import django_filters
 from django import forms
 
+from core.api.filters import IsoDateTimeFilter
 from providers.choices import ProviderKind, SizeBand
 
 from ..choices import AwardStatus, BidStatus
@@ -32,10 +33,10 @@ class BidFilter(django_filters.FilterSet):
     tender = IdFilter(field_name="tender_id", help_text="A tender's id.")
     lot = IdFilter(field_name="lot_id", help_text="A lot's id.")
     status = django_filters.ChoiceFilter(choices=BidStatus.choices)
-    submitted_since = django_filters.IsoDateTimeFilter(
+    submitted_since = IsoDateTimeFilter(
         field_name="submitted_at", lookup_expr="gte", help_text="Submitted at or after (ISO 8601)."
     )
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = IsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", help_text="Changed at or after (ISO 8601)."
     )
 
@@ -65,7 +66,7 @@ class AwardFilter(django_filters.FilterSet):
         field_name="bid__provider__size_band", choices=SizeBand.choices
     )
     status = django_filters.ChoiceFilter(choices=AwardStatus.choices)
-    decided_since = django_filters.IsoDateTimeFilter(
+    decided_since = IsoDateTimeFilter(
         field_name="decided_at", lookup_expr="gte", help_text="Decided at or after (ISO 8601)."
     )
     value_min = MoneyFilter(

@@ -8,6 +8,7 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.db.models import Exists, OuterRef, Q
 
+from core.api.filters import IsoDateTimeFilter
 from core.choices import Region
 from providers.choices import ProviderKind, SizeBand
 
@@ -85,7 +86,7 @@ class ContractFilter(django_filters.FilterSet):
     ending_before = _date(
         "Ends before this date (for renewal planning)", "lt", "end_date", "2027-01-01"
     )
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = IsoDateTimeFilter(
         field_name="updated_at",
         lookup_expr="gte",
         label="Changed at or after (ISO 8601)",
@@ -117,7 +118,7 @@ class KpiReturnFilter(django_filters.FilterSet):
     rating = django_filters.MultipleChoiceFilter(choices=KpiRating.choices)
     period_from = _date("Periods starting on or after", "gte", "period_start", "2026-04-01")
     period_to = _date("Periods starting on or before", "lte", "period_start", "2026-04-01")
-    submitted_since = django_filters.IsoDateTimeFilter(
+    submitted_since = IsoDateTimeFilter(
         field_name="submitted_at",
         lookup_expr="gte",
         label="Submitted at or after (ISO 8601)",

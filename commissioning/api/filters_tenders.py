@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from core.api.filters import IsoDateTimeFilter
 from core.api.filters import StrictOrderingFilter as OrderingFilter
 from core.api.pagination import CursorPage
 from core.choices import Region
@@ -116,20 +117,20 @@ class TenderApiFilter(django_filters.FilterSet):
         max_digits=14,
         decimal_places=2,
     )
-    deadline_after = django_filters.IsoDateTimeFilter(
+    deadline_after = IsoDateTimeFilter(
         field_name="submission_deadline",
         lookup_expr="gte",
         help_text="Submission deadline at or after this time (ISO 8601)",
     )
-    deadline_before = django_filters.IsoDateTimeFilter(
+    deadline_before = IsoDateTimeFilter(
         field_name="submission_deadline",
         lookup_expr="lte",
         help_text="Submission deadline at or before this time (ISO 8601)",
     )
-    published_since = django_filters.IsoDateTimeFilter(
+    published_since = IsoDateTimeFilter(
         field_name="published_at", lookup_expr="gte", help_text="Published at or after (ISO 8601)"
     )
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = IsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", help_text="Changed at or after (ISO 8601)"
     )
     reserved = StrictBooleanFilter(
@@ -149,7 +150,7 @@ class TenderApiFilter(django_filters.FilterSet):
 class CommissionerApiFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=CommissionerKind.choices)
     region = django_filters.ChoiceFilter(choices=Region.choices)
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = IsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", help_text="Changed at or after (ISO 8601)"
     )
 

@@ -159,7 +159,8 @@ def provider_party(provider, roles) -> dict:
             "identifier": _identifier(identifiers[0], provider.name) if identifiers else None,
             "additionalIdentifiers": [_identifier(i, provider.name) for i in identifiers[1:]]
             or None,
-            "address": _clean({"postalCode": provider.postcode, "countryName": "United Kingdom"}),
+            # No postcode: a community group's may be someone's home (the API hides it too).
+            "address": {"countryName": "United Kingdom"},
             "roles": sorted(roles),
             "details": {
                 "kind": provider.kind,

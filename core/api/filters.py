@@ -1,3 +1,9 @@
+from datetime import UTC
+
+import django_filters
+from django_filters.fields import IsoDateTimeField
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions
 from rest_framework.filters import OrderingFilter
 
@@ -24,3 +30,18 @@ class StrictOrderingFilter(OrderingFilter):
                     }
                 )
         return super().get_ordering(request, queryset, view)
+
+
+class _UtcIsoDateTimeField(IsoDateTimeField):
+    def clean(self, value):
+        moment = super().clean(value)
+        # PostgreSQL refuses offsets beyond ±15:59 (Python allows ±23:59): in UTC any is fine.
+        return moment.astimezone(UTC) if moment is not None else None
+
+
+@extend_schema_field(OpenApiTypes.DATETIME)
+class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 date-time filter (`updated_since=2026-11-23T09:00:00Z`) that accepts any
+    offset Python does, where django-filter's own lets PostgreSQL fail on some (a 500)."""
+
+    field_class = _UtcIsoDateTimeField

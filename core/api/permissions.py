@@ -16,10 +16,23 @@ def action_of(request, view) -> str:
     return getattr(view, "action", None) or request.method.lower()
 
 
+NO_SCOPE = ""  # the view says this action needs no scope (public data, or "who am I")
+
+
 def required_scope(request, view) -> str | None:
-    scopes = getattr(view, "required_scopes", {}) or {}
+    """The scope the action needs; NO_SCOPE when the view declares none is needed (an empty
+    `required_scopes`, or the action mapped to None); None when the view forgot to say, which
+    refuses every key: a view added without scopes must fail closed, not open to any key."""
+    scopes = getattr(view, "required_scopes", None)
+    if scopes is None:
+        return None
+    if not scopes:
+        return NO_SCOPE
     action = action_of(request, view)
-    return scopes.get(action, scopes.get("*"))
+    scope = scopes[action] if action in scopes else scopes.get("*")
+    if scope is None and (action in scopes or "*" in scopes):
+        return NO_SCOPE
+    return scope
 
 
 class ScopedAccess(permissions.BasePermission):
@@ -31,7 +44,10 @@ class ScopedAccess(permissions.BasePermission):
             return action in getattr(view, "anonymous_actions", ())
         if isinstance(request.auth, ApiKey):
             scope = required_scope(request, view)
-            if scope is not None and scope not in request.auth.scopes:
+            if scope is None:
+                self.message = "API keys cannot do this: sign in to the website instead."
+                return False
+            if scope != NO_SCOPE and scope not in request.auth.scopes:
                 self.message = f"This API key lacks the scope “{scope}” needed to do this."
                 return False
         return True

@@ -24,6 +24,7 @@ class ApiRootView(ConditionalGetMixin, APIView):
     """The API's front door: links to every resource, the schema and the docs."""
 
     anonymous_actions = ("get",)
+    required_scopes: dict = {}
 
     @extend_schema(exclude=True)
     def get(self, request):

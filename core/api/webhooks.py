@@ -16,6 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.choices import ApiScope
+from core.api.filters import IsoDateTimeFilter
 from core.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from core.permissions import Action
 from core.webhooks import (
@@ -177,7 +178,7 @@ DELIVERY_EVENTS = [*WebhookEvent.choices, ("ping", "A test delivery")]
 class WebhookDeliveryFilter(filters.FilterSet):
     status = filters.ChoiceFilter(choices=WebhookDelivery.Status.choices)
     event = filters.ChoiceFilter(choices=DELIVERY_EVENTS)
-    since = filters.IsoDateTimeFilter(
+    since = IsoDateTimeFilter(
         field_name="created_at", lookup_expr="gte", help_text="Deliveries queued at or after."
     )
 

@@ -3,6 +3,7 @@
 import django_filters
 
 from commissioning.api.filters_tenders import StrictBooleanFilter
+from core.api.filters import IsoDateTimeFilter
 from core.choices import Region
 
 from ..choices import LegalForm, ProviderKind, SizeBand
@@ -22,7 +23,7 @@ class ProviderApiFilter(django_filters.FilterSet):
         method="filter_verified",
         help_text="true: only providers the platform has verified",
     )
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = IsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", help_text="Changed at or after (ISO 8601)"
     )
 

@@ -89,10 +89,17 @@ def test_an_organisation_admin_can_revoke_a_colleagues_key_but_others_cannot(api
     stranger = ProviderAdminFactory()
     issued = api_key_issue(actor=colleague, name="Bid tool", scopes=["bids:read"])
 
-    api.as_key(stranger, "bids:read")
+    api.as_key(stranger, "api_keys:manage")
     assert api.post(f"/api/v1/api-keys/{issued.api_key.pk}/revoke/").status_code == 404
 
-    api.as_key(bid_writer, "bids:read")
+    # A key for something else, even the admin's own, cannot touch keys.
+    api.as_key(bid_writer, "bids:read", "bids:write")
+    refused = api.post(f"/api/v1/api-keys/{issued.api_key.pk}/revoke/")
+    assert refused.status_code == 403
+    assert "api_keys:manage" in refused.json()["detail"]
+    assert api.get("/api/v1/api-keys/").status_code == 403
+
+    api.as_key(bid_writer, "api_keys:manage")
     response = api.post(f"/api/v1/api-keys/{issued.api_key.pk}/revoke/")
     assert response.status_code == 200
     assert response.json()["revoked_at"]
@@ -130,6 +137,7 @@ def test_a_bad_page_size_or_cursor_is_a_400_not_a_500(api):
     officer = OfficerFactory()
     api.as_key(officer, "tenders:read")
 
+    api.as_key(officer, "api_keys:manage")
     for query, field in [("page_size=0", "page_size"), ("cursor=not-a-cursor", "cursor")]:
         response = api.get(f"/api/v1/api-keys/?{query}")
         assert response.status_code == 400, query
@@ -152,3 +160,22 @@ def test_ordering_by_an_unknown_field_is_a_400_naming_the_choices(api):
 
     assert response.status_code == 400
     assert "Choose from" in response.json()["errors"]["ordering"][0]
+
+
+def test_a_key_is_refused_where_a_view_declares_no_scopes(api, rf):
+    """A view added without `required_scopes` fails closed for keys."""
+    from rest_framework.views import APIView
+
+    from core.api.permissions import ScopedAccess
+
+    class Forgetful(APIView):
+        pass
+
+    officer = OfficerFactory()
+    issued = api_key_issue(actor=officer, name="Any", scopes=["tenders:read"])
+    request = rf.get("/")
+    request.user, request.auth = officer, issued.api_key
+    permission = ScopedAccess()
+
+    assert not permission.has_permission(request, Forgetful())
+    assert "cannot do this" in permission.message

@@ -16,6 +16,7 @@ from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
 from accountability.services.complaints import complaint_submit
+from accountability.services.handling import complaint_forward_to_provider
 from commissioning.choices import CriterionKind
 from commissioning.models import PanelMember, Tender
 from commissioning.services import tenders as tender_services
@@ -419,7 +420,7 @@ def test_closing_a_tender_queues_tender_closed_without_any_bid_contents():
 
 
 @pytest.mark.django_db
-def test_a_complaint_is_announced_only_to_the_contracts_own_parties():
+def test_a_complaint_is_announced_to_the_commissioner_and_to_the_provider_once_forwarded():
     contract = ContractFactory()
     commissioner_hook = _endpoint(
         owner=ManagerFactory(commissioner=contract.commissioner), events=["complaint.received"]
@@ -442,7 +443,8 @@ def test_a_complaint_is_announced_only_to_the_contracts_own_parties():
     )
 
     deliveries = WebhookDelivery.objects.filter(event="complaint.received")
-    assert {d.endpoint_id for d in deliveries} == {commissioner_hook.pk, provider_hook.pk}
+    # The provider may not read a complaint until the commissioner forwards it.
+    assert {d.endpoint_id for d in deliveries} == {commissioner_hook.pk}
     assert not WebhookDelivery.objects.filter(
         endpoint__in=[unrelated, unrelated_commissioner]
     ).exists()
@@ -450,6 +452,15 @@ def test_a_complaint_is_announced_only_to_the_contracts_own_parties():
     for personal in ("Pat", "pat@example.org", "07700", "Mill Lane", "NS1", "mother"):
         assert personal not in payload
     assert deliveries.first().payload["data"]["complaint"]["reference"] == complaint.reference
+
+    first_ids = [d.pk for d in deliveries]
+
+    complaint_forward_to_provider(
+        complaint=complaint, actor=OfficerFactory(commissioner=contract.commissioner)
+    )
+
+    forwarded = WebhookDelivery.objects.filter(event="complaint.received").exclude(pk__in=first_ids)
+    assert [d.endpoint_id for d in forwarded] == [provider_hook.pk]
 
 
 @pytest.mark.django_db
