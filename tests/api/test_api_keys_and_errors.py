@@ -179,3 +179,14 @@ def test_a_key_is_refused_where_a_view_declares_no_scopes(api, rf):
 
     assert not permission.has_permission(request, Forgetful())
     assert "cannot do this" in permission.message
+
+
+def test_a_date_time_filter_takes_any_offset_python_knows(api):
+    # PostgreSQL refuses offsets beyond ±15:59; the filter converts to UTC first.
+    for value in ("2026-01-01T00:00:00+16:00", "2026-01-01T00:00:00-20:00"):
+        response = api.get("/api/v1/tenders/", {"updated_since": value})
+        assert response.status_code == 200, value
+
+    response = api.get("/api/v1/tenders/", {"updated_since": "yesterday"})
+    assert response.status_code == 400
+    assert "updated_since" in response.json()["errors"]
