@@ -3,6 +3,7 @@ it; managers and provider admins can see and cut off their colleagues' keys."""
 
 import pytest
 from django.test import Client
+from django.utils.html import escape
 
 from accounts.models import ApiKey
 from accounts.services import api_key_issue, api_key_revoke, hash_secret
@@ -146,7 +147,7 @@ def test_managers_see_and_revoke_their_colleagues_keys_but_not_other_organisatio
 
     page = client.get(LIST).content.decode()
     assert "Your colleagues&#x27; API keys" in page or "Your colleagues' API keys" in page
-    assert "Officer&#x27;s sync" in page and officer.full_name in page
+    assert "Officer&#x27;s sync" in page and escape(officer.full_name) in page
     assert "Elsewhere" not in page
 
     url = f"/accounts/api-keys/{colleague_key.api_key.pk}/revoke/"
