@@ -14,16 +14,11 @@ from drf_spectacular.utils import extend_schema_field
 
 from core.api.filters import IsoDateTimeFilter
 from core.api.filters import StrictOrderingFilter as OrderingFilter
-from core.api.pagination import CursorPage
 from core.choices import Region
 
 from ..choices import CommissionerKind, Procedure, TenderStatus
 from ..filters import TenderFilter
 from ..models import CommissionerOrganisation, Tender
-
-# Kept as a name for the tender views; core's CursorPage now refuses tampered cursors itself.
-GuardedCursorPage = CursorPage
-
 
 # Cursor pages need a value in every row of the order; drafts have no publication date and
 # may have no deadline yet. They sort by these stand-ins: never published first, no deadline last.

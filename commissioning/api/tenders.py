@@ -30,7 +30,6 @@ from ..services import clarifications as clarification_services
 from ..services import tenders as tender_services
 from .filters_tenders import (
     CommissionerApiFilter,
-    GuardedCursorPage,
     TenderApiFilter,
     TenderOrdering,
     with_sort_keys,
@@ -67,7 +66,6 @@ class CommissionerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Poli
     policy = public_commissioner_policy
     serializer_class = CommissionerSerializer
     filterset_class = CommissionerApiFilter
-    pagination_class = GuardedCursorPage
     ordering = ("name", "id")
     ordering_fields = ("name", "updated_at")
     anonymous_actions = ("list", "retrieve")
@@ -100,7 +98,6 @@ class TenderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyView
     serializer_class = TenderSerializer
     filterset_class = TenderApiFilter
     filter_backends = [DjangoFilterBackend, TenderOrdering]
-    pagination_class = GuardedCursorPage
     ordering = ("-id",)
     ordering_fields = ("published_at", "submission_deadline", "estimated_value", "updated_at")
     anonymous_actions = ("list", "retrieve")

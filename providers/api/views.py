@@ -5,7 +5,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins
 from rest_framework.response import Response
 
-from commissioning.api.filters_tenders import GuardedCursorPage
 from core.api.views import PolicyViewSet
 from core.permissions import Action
 
@@ -24,7 +23,6 @@ class ProviderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyVi
     policy = public_provider_policy
     serializer_class = ProviderSerializer
     filterset_class = ProviderApiFilter
-    pagination_class = GuardedCursorPage
     ordering = ("name", "id")
     ordering_fields = ("name", "updated_at")
     anonymous_actions = ("list", "retrieve")
