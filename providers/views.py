@@ -12,7 +12,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.views import View
 from django.views.generic import DetailView, FormView, TemplateView
-from django_ratelimit.core import is_ratelimited
 
 from accounts.choices import Role
 from accounts.models import User
@@ -21,6 +20,7 @@ from core.choices import Region
 from core.errors import DomainError
 from core.organisation_views import OrganisationEditView, OrganisationTeamView
 from core.permissions import Action, is_platform_staff
+from core.ratelimits import is_limited
 from core.views import RecordAccessMixin, ServiceFormMixin
 
 from . import selectors, services
@@ -100,14 +100,7 @@ class ProviderRegisterCheckView(AnonymousOnlyMixin, View):
         password_hash = answers.pop("password_hash")
         form = ProviderRegistrationForm(data=_as_form_data(answers), password_kept=True)
         form.is_valid()
-        if is_ratelimited(
-            request,
-            group="providers.register",
-            key="ip",
-            rate=REGISTRATION_RATE,
-            method="POST",
-            increment=True,
-        ):
+        if is_limited(request, group="providers.register", rate=REGISTRATION_RATE):
             form.add_error(
                 None,
                 "Too many organisations have been registered from your connection. "

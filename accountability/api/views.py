@@ -5,9 +5,9 @@ the public form's rules and its rate limit per address; reading is scoped by the
 policies as the officers' and providers' pages; every handling step and escalation decision
 is the pages' own service function."""
 
+from django.conf import settings
 from django.http import Http404
 from django.utils.functional import cached_property
-from django_ratelimit.core import get_usage
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -20,6 +20,7 @@ from commissioning.models import Contract
 from core.api.views import PolicyViewSet
 from core.errors import DomainError, IllegalTransition, NotPermitted
 from core.permissions import Action
+from core.ratelimits import limit_usage
 
 from ..models import Complaint
 from ..permissions import (
@@ -34,7 +35,6 @@ from ..selectors_handling import complaint_for_handling, with_due_and_overdue
 from ..services import complaints as complaint_services
 from ..services import escalation as escalation_services
 from ..services import handling as handling_services
-from ..views.public import SUBMIT_RATE
 from .filters import ComplaintFilter, EscalationProposalFilter, EscalationStepFilter
 from .serializers import (
     AssignSerializer,
@@ -70,9 +70,7 @@ class ComplaintSubmitThrottle(BaseThrottle):
     def allow_request(self, request, view):
         if request.user and request.user.is_authenticated:
             return True
-        usage = get_usage(
-            request, group="complaint-submit", key="ip", rate=SUBMIT_RATE, increment=True
-        )
+        usage = limit_usage(request, group="complaint-submit", rate=settings.COMPLAINT_SUBMIT_RATE)
         if usage is None or not usage["should_limit"]:
             return True
         self.time_left = usage["time_left"] if usage["time_left"] > 0 else None

@@ -16,10 +16,10 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, TemplateView
-from django_ratelimit.core import is_ratelimited
 
 from core.dbclock import db_now
 from core.errors import DomainError
+from core.ratelimits import is_limited
 from core.uploads import check_upload
 from core.views import ServiceFormMixin
 
@@ -41,8 +41,6 @@ from ..services import complaints as complaint_services
 
 ANSWERS = "complaint_answers"
 DONE = "complaint_done"
-SUBMIT_RATE = "10/h"
-TRACK_RATE = "20/h"
 STEPS = ("service", "what", "when", "files", "contact", "check")
 
 
@@ -51,8 +49,8 @@ def _too_many(request):
 
 
 def _limited(request, group: str, rate: str) -> bool:
-    # Per client address; behind a proxy, settings.RATELIMIT_IP_META_KEY says where it is.
-    return is_ratelimited(request, group=group, key="ip", rate=rate, increment=True)
+    # Per client address (core.clientip); lets the request through if the cache is down.
+    return is_limited(request, group=group, rate=rate)
 
 
 def _not_found(request):
@@ -293,7 +291,7 @@ class CheckAnswersView(ComplaintStepMixin, ServiceFormMixin, FormView):
         return _step_url("contact")
 
     def post(self, request, *args, **kwargs):
-        if _limited(request, "complaint-submit", SUBMIT_RATE):
+        if _limited(request, "complaint-submit", settings.COMPLAINT_SUBMIT_RATE):
             return _too_many(request)
         return super().post(request, *args, **kwargs)
 
@@ -364,7 +362,7 @@ class TrackStartView(FormView):
     form_class = TrackForm
 
     def post(self, request, *args, **kwargs):
-        if _limited(request, "complaint-track", TRACK_RATE):
+        if _limited(request, "complaint-track", settings.COMPLAINT_TRACK_RATE):
             return _too_many(request)
         return super().post(request, *args, **kwargs)
 
@@ -390,7 +388,7 @@ class TrackComplaintView(View):
     template_name = "complaints/track.html"
 
     def dispatch(self, request, reference, token):
-        if _limited(request, "complaint-track", TRACK_RATE):
+        if _limited(request, "complaint-track", settings.COMPLAINT_TRACK_RATE):
             return _private(_too_many(request))
         self.complaint = complaint_for_tracking(reference, token)
         if self.complaint is None:

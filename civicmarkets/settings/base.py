@@ -5,10 +5,12 @@ production (DEBUG off, secure cookies), and `make run` sets the few variables a 
 machine needs.
 """
 
+import re
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -117,7 +119,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
-AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+# The client's address comes from the one helper every limit uses (see PROXY_COUNT below).
+AXES_CLIENT_IP_CALLABLE = "core.clientip.client_ip"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -182,8 +185,6 @@ REST_FRAMEWORK = {
         "user": env.str("API_THROTTLE_USER", default="600/min"),
         "anon": env.str("API_THROTTLE_ANON", default="120/min"),
     },
-    # Behind a proxy, set API_PROXY_COUNT so throttles see the client's address.
-    "NUM_PROXIES": env.int("API_PROXY_COUNT", default=None),
     "EXCEPTION_HANDLER": "core.api.exceptions.api_exception_handler",
     "DEFAULT_VERSIONING_CLASS": None,
     "DATETIME_FORMAT": "iso-8601",
@@ -315,9 +316,28 @@ COMPLAINT_RETENTION_DAYS = env.int("COMPLAINT_RETENTION_DAYS", default=6 * 365)
 # Working days after a reporting period ends by which a provider's KPI return is due.
 KPI_RETURN_DUE_WORKING_DAYS = env.int("KPI_RETURN_DUE_WORKING_DAYS", default=10)
 
-# django-ratelimit keys public forms by the client's address; behind a reverse proxy, name
-# the header that carries it (e.g. HTTP_X_FORWARDED_FOR) or every citizen shares one limit.
-RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default=None)
+# --- edge: client addresses, limits that fail open, and what requests may carry ---------------
+# Reverse proxies in front of the application, each appending to X-Forwarded-For. 0 trusts no
+# header at all; docker-compose.yml sets 1 for its nginx. The sign-in lock-out, the rate
+# limits and the API throttles all read the client's address through core.clientip.
+PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+RATELIMIT_IP_META_KEY = "core.clientip.client_ip"
+# A limit whose counter cannot be read lets the request through (core.ratelimits logs it).
+RATELIMIT_FAIL_OPEN = True
+
+
+def _rate(name: str, default: str) -> str:
+    """A django-ratelimit rate such as "10/h" (also s, m, d; "5/15m"), checked at start-up."""
+    value = env.str(name, default=default).strip()
+    if not re.fullmatch(r"\d+/\d*[smhd]", value):
+        raise ImproperlyConfigured(f'{name} must be a rate like "10/h" or "5/15m", not {value!r}')
+    return value
+
+
+# Complaints submitted, and tracking pages opened, per client address (form and API share
+# the submission allowance).
+COMPLAINT_SUBMIT_RATE = _rate("COMPLAINT_SUBMIT_RATE", "10/h")
+COMPLAINT_TRACK_RATE = _rate("COMPLAINT_TRACK_RATE", "20/h")
 
 # --- webhooks (core/webhooks.py) -----------------------------------------------------------------
 # Due webhook deliveries are sent every minute, and at once after the change that queued them.
