@@ -1,13 +1,17 @@
 """Pages every user shares (home, dashboards, health, errors) and the mixins all pages use."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
 from . import selectors
+from .api.exceptions import api_error_response, is_api_request
+from .edge import EdgeRefusal, refusal_response, too_large_message
 from .errors import DomainError
 from .permissions import Action, Policy
 
@@ -87,15 +91,43 @@ def healthz(request):
     return JsonResponse(report, status=200 if healthy else 503)
 
 
+# Django's error handlers (civicmarkets/urls.py). Under /api/ they answer in the API's error
+# shape, so an integrator never has to parse an HTML page.
+
+
+def bad_request(request, exception=None):
+    if isinstance(exception, RequestDataTooBig):
+        return refusal_response(
+            request, EdgeRefusal(413, too_large_message(settings.DATA_UPLOAD_MAX_MEMORY_SIZE))
+        )
+    if isinstance(exception, TooManyFieldsSent | TooManyFilesSent):
+        return refusal_response(
+            request, EdgeRefusal(400, "The form sent too many fields or files.")
+        )
+    if is_api_request(request):
+        return api_error_response(400, "The request could not be understood.")
+    return render(request, "errors/400.html", status=400)
+
+
 def permission_denied(request, exception=None):
     reason = str(exception) if exception and str(exception) else ""
+    if is_api_request(request):
+        return api_error_response(403, reason or "You do not have permission to do this.")
     return render(request, "errors/403.html", {"reason": reason}, status=403)
 
 
 def page_not_found(request, exception=None):
+    if is_api_request(request):
+        return api_error_response(404, "Not found.")
     return render(request, "errors/404.html", status=404)
 
 
 def server_error(request):
+    if is_api_request(request):
+        return api_error_response(
+            500,
+            "Something went wrong on our side. Try again later; if it keeps happening, "
+            "tell us what you sent.",
+        )
     # No context processors' database work here: the database may be what failed.
     return render(request, "errors/500.html", {"service_name_fallback": True}, status=500)

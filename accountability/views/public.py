@@ -215,6 +215,8 @@ class FilesView(ComplaintStepMixin, FormView):
     step = "files"
     form_class = AttachmentForm
     template_name = "complaints/files.html"
+    # One file and the form's few fields: a larger body is refused before it is read.
+    max_request_bytes = complaint_services.MAX_ATTACHMENT_BYTES + 64 * 1024
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(

@@ -52,6 +52,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # The edge (core/edge.py): body size caps, control characters and impossible years are
+    # refused here, before the CSRF check reads the form and before any view runs.
+    "core.edge.EdgeMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -186,6 +189,12 @@ REST_FRAMEWORK = {
         "anon": env.str("API_THROTTLE_ANON", default="120/min"),
     },
     "EXCEPTION_HANDLER": "core.api.exceptions.api_exception_handler",
+    # JSON and forms checked for control characters, depth and number sizes (core/edge.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "core.api.parsers.CheckedJSONParser",
+        "core.api.parsers.CheckedFormParser",
+        "core.api.parsers.CheckedMultiPartParser",
+    ],
     "DEFAULT_VERSIONING_CLASS": None,
     "DATETIME_FORMAT": "iso-8601",
     "COERCE_DECIMAL_TO_STRING": True,
@@ -338,6 +347,24 @@ def _rate(name: str, default: str) -> str:
 # the submission allowance).
 COMPLAINT_SUBMIT_RATE = _rate("COMPLAINT_SUBMIT_RATE", "10/h")
 COMPLAINT_TRACK_RATE = _rate("COMPLAINT_TRACK_RATE", "20/h")
+
+# Request bodies. Anything but a multipart upload may be DATA_UPLOAD_MAX_MEMORY_SIZE (2 MiB);
+# an upload MAX_REQUEST_BYTES (the largest document plus 1 MiB for the rest of the form), or
+# less where a page says so. A larger Content-Length is refused with 413 before the body is
+# read (core.edge); nginx in docker-compose.yml refuses anything larger still.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2 * 1024 * 1024)
+MAX_REQUEST_BYTES = env.int("MAX_REQUEST_BYTES", default=MAX_UPLOAD_BYTES + 1024 * 1024)
+# Uploaded files larger than this are spooled to a temporary file rather than kept in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+
+# The cache holds only counters (rate limits, throttles), so a slow Redis must not hold a
+# request for long: after this many seconds to connect or to answer, the limit is skipped.
+CACHE_TIMEOUT_SECONDS = env.float("CACHE_TIMEOUT_SECONDS", default=1.0)
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        socket_connect_timeout=CACHE_TIMEOUT_SECONDS, socket_timeout=CACHE_TIMEOUT_SECONDS
+    )
 
 # --- webhooks (core/webhooks.py) -----------------------------------------------------------------
 # Due webhook deliveries are sent every minute, and at once after the change that queued them.

@@ -3,16 +3,34 @@
 Services' domain errors become 400 (409 for an illegal state change, 403 for a refusal);
 Django's 404 and PermissionDenied keep their codes; DRF's own errors are reshaped. Nothing a
 client sends should reach a 500.
+
+Errors that never reach a DRF view (an unknown address under /api/, a request refused by
+middleware, an unexpected failure) get the same shape from `api_error_response`, which
+Django's error handlers (core.views) and core.middleware call for paths under /api/.
 """
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import RequestDataTooBig as DjangoRequestDataTooBig
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import DomainError, IllegalTransition, NotPermitted
+
+API_PREFIX = "/api/"
+
+
+def is_api_request(request) -> bool:
+    return request.path_info.startswith(API_PREFIX)
+
+
+def api_error_response(status_code: int, detail: str, errors: dict | None = None, **headers):
+    """The API's error shape, for answers made outside DRF's views."""
+    response = JsonResponse({"detail": detail, "errors": errors or {}}, status=status_code)
+    for name, value in headers.items():
+        response[name.replace("_", "-")] = value
+    return response
 
 
 class RequestTooLarge(exceptions.APIException):
