@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from core.forms import GovukFormMixin
+from core.inputs import validate_single_line
 from core.validators import normalise_postcode, validate_postcode
 
 from .choices import ComplaintCategory
@@ -125,7 +126,9 @@ class ContactForm(GovukFormMixin, forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Select whether you want to give your contact details"},
     )
-    name = forms.CharField(label="Full name", required=False, max_length=150)
+    name = forms.CharField(
+        label="Full name", required=False, max_length=150, validators=[validate_single_line]
+    )
     email = forms.EmailField(
         label="Email address",
         required=False,

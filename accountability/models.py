@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 
+from core.inputs import validate_single_line
 from core.statemachine import StateMachine
 
 from .choices import (
@@ -44,7 +45,9 @@ class Complaint(models.Model):
     postcode = models.CharField(max_length=10, blank=True)
     is_urgent = models.BooleanField(default=False)  # safeguarding: handled first
     # Personal data: blank when the citizen stays anonymous, wiped by `anonymise_complaints`.
-    complainant_name = models.CharField(max_length=150, blank=True)
+    complainant_name = models.CharField(
+        max_length=150, blank=True, validators=[validate_single_line]
+    )
     complainant_email = models.EmailField(blank=True)
     complainant_phone = models.CharField(max_length=30, blank=True)
     personal_data_removed_at = models.DateTimeField(null=True, blank=True)

@@ -4,6 +4,8 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
+from core.inputs import validate_single_line
+
 from .choices import COMMISSIONER_ROLES, PROVIDER_ROLES, ApiScope, Role
 
 
@@ -39,7 +41,7 @@ class User(AbstractUser):
 
     username = None
     email = models.EmailField("email address", unique=True)
-    full_name = models.CharField(max_length=150)
+    full_name = models.CharField(max_length=150, validators=[validate_single_line])
     role = models.CharField(max_length=30, choices=Role.choices, blank=True)
     commissioner = models.ForeignKey(
         "commissioning.CommissionerOrganisation",
@@ -116,7 +118,11 @@ class ApiKey(models.Model):
     PREFIX_LENGTH = 12
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_keys")
-    name = models.CharField(max_length=100, help_text="What the key is for, e.g. “Finance system”")
+    name = models.CharField(
+        max_length=100,
+        help_text="What the key is for, e.g. “Finance system”",
+        validators=[validate_single_line],
+    )
     prefix = models.CharField(max_length=PREFIX_LENGTH, unique=True)
     secret_hash = models.CharField(max_length=64)
     scopes = ArrayField(models.CharField(max_length=30, choices=ApiScope.choices), default=list)

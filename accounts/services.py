@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import DomainError, NotPermitted
+from core.inputs import single_line_problem
 from core.permissions import Action
 from core.services import audit_record
 
@@ -54,6 +55,8 @@ def api_key_issue(
         problems["name"] = ["Enter what the key is for"]
     elif len(name) > 100:
         problems["name"] = ["Name must be 100 characters or fewer"]
+    elif problem := single_line_problem(name):
+        problems["name"] = [problem]
     known = set(ApiScope.values)
     scopes = list(dict.fromkeys(scopes or []))
     if not scopes:

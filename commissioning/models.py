@@ -8,6 +8,7 @@ from django.db.models import GeneratedField
 from django.db.models.functions import Lower
 
 from core.choices import Region
+from core.inputs import validate_single_line
 from core.statemachine import StateMachine
 from core.validators import validate_org_id
 
@@ -29,7 +30,7 @@ from .choices import (
 class CommissionerOrganisation(models.Model):
     """A public body, or a community, that buys public services."""
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_single_line])
     kind = models.CharField(max_length=30, choices=CommissionerKind.choices)
     # org-id.guide form, for example GB-LAE-MAN (a local authority in England) or GB-GOR-D19.
     identifier = models.CharField(max_length=50, unique=True, validators=[validate_org_id])
@@ -84,7 +85,7 @@ class Tender(models.Model):
     commissioner = models.ForeignKey(
         CommissionerOrganisation, on_delete=models.PROTECT, related_name="tenders"
     )
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[validate_single_line])
     description = models.TextField()
     main_cpv = models.ForeignKey(
         CpvCode,
@@ -211,7 +212,7 @@ class TenderStatusChange(models.Model):
 class Lot(models.Model):
     tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="lots")
     number = models.PositiveSmallIntegerField()
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[validate_single_line])
     description = models.TextField(blank=True)
     estimated_value = models.DecimalField(
         "estimated value (£)", max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
@@ -243,7 +244,7 @@ class EvaluationCriterion(models.Model):
 
     tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="criteria")
     kind = models.CharField(max_length=20, choices=CriterionKind.choices)
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[validate_single_line])
     guidance = models.TextField(blank=True)
     weight = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(1), MaxValueValidator(100)]
@@ -264,7 +265,7 @@ class EvaluationCriterion(models.Model):
 
 class TenderDocument(models.Model):
     tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="documents")
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[validate_single_line])
     file = models.FileField(upload_to="tenders/%Y/%m/")
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
@@ -483,7 +484,7 @@ class Contract(models.Model):
     tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="contracts")
     lot = models.OneToOneField(Lot, on_delete=models.PROTECT, related_name="contract")
     award = models.OneToOneField(Award, on_delete=models.PROTECT, related_name="contract")
-    title = models.CharField(max_length=300)
+    title = models.CharField(max_length=300, validators=[validate_single_line])
     value = models.DecimalField("value (£)", max_digits=14, decimal_places=2)
     start_date = models.DateField()
     end_date = models.DateField(db_index=True)
@@ -537,7 +538,7 @@ class Contract(models.Model):
 
 class Kpi(models.Model):
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="kpis")
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_single_line])
     target = models.DecimalField(max_digits=12, decimal_places=2)
     unit = models.CharField(max_length=50)
     higher_is_better = models.BooleanField(default=True)

@@ -67,6 +67,16 @@ class SingleLineValidator:
 validate_single_line = SingleLineValidator()
 
 
+def single_line_problem(value: str) -> str | None:
+    """The single-line rule's message for `value`, or None: for services that check their
+    arguments one by one rather than through a model's full_clean()."""
+    try:
+        validate_single_line(value)
+    except ValidationError as error:
+        return error.messages[0]
+    return None
+
+
 def single_line(text: str) -> str:
     """`text` with each run of line breaks and control characters turned into one space."""
     return re.sub(r"\s+", " ", _LINE_BREAK_OR_CONTROL.sub(" ", text or "")).strip()

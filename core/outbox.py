@@ -10,6 +10,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 
 from .dbclock import db_now
+from .inputs import single_line
 from .models import OutboxMessage
 
 # Minutes to wait after the 1st, 2nd, ... failure; the last repeats until we give up.
@@ -41,7 +42,10 @@ def outbox_dispatch(*, batch_size: int = 100) -> int:
 
 def _send(message: OutboxMessage, now) -> int:
     try:
-        send_mail(message.subject, message.body, None, [message.to], fail_silently=False)
+        # single_line: a subject queued before titles refused line breaks still goes out.
+        send_mail(
+            single_line(message.subject), message.body, None, [message.to], fail_silently=False
+        )
     except Exception as error:  # any failure of the mail server is retried
         message.attempts += 1
         message.last_error = f"{type(error).__name__}: {error}"[:2000]

@@ -163,8 +163,11 @@ def outbox_enqueue(*, to: str, subject: str, body: str):
 
     A failing mail server therefore never fails or undoes the change that asked for the
     email, and an email is never sent for a change that rolled back."""
+    from .inputs import single_line
     from .models import OutboxMessage
 
+    # A title with a line break (stored before titles refused them) must not turn the
+    # subject into two headers, which no mail server accepts.
     return OutboxMessage.objects.create(
-        to=to, subject=subject[:255], body=body, next_attempt_at=timezone.now()
+        to=to, subject=single_line(subject)[:255], body=body, next_attempt_at=timezone.now()
     )

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models.functions import Lower
 
 from core.choices import Region
+from core.inputs import validate_single_line
 from core.validators import normalise_postcode, validate_postcode
 
 from .choices import IdentifierScheme, LegalForm, ProviderKind, SizeBand, VerificationStatus
@@ -45,7 +46,7 @@ def identifier_problem(scheme: str, value: str) -> str | None:
 class ProviderOrganisation(models.Model):
     """A company, third-sector organisation or community group that delivers public services."""
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_single_line])
     kind = models.CharField(max_length=20, choices=ProviderKind.choices)
     legal_form = models.CharField(max_length=30, choices=LegalForm.choices)
     size_band = models.CharField(max_length=10, choices=SizeBand.choices)
@@ -182,7 +183,7 @@ class Invitation(models.Model):
         ProviderOrganisation, on_delete=models.CASCADE, related_name="invitations"
     )
     email = models.EmailField()
-    full_name = models.CharField(max_length=150)
+    full_name = models.CharField(max_length=150, validators=[validate_single_line])
     role = models.CharField(max_length=30)
     token_hash = models.CharField(max_length=64, unique=True)
     invited_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")

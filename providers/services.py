@@ -26,6 +26,7 @@ from commissioning.models import CpvCode
 from core.choices import Region
 from core.dbclock import db_now
 from core.errors import DomainError, NotPermitted
+from core.inputs import single_line, single_line_problem
 from core.permissions import Action, is_platform_staff
 from core.services import audit_record, record_update, snapshot
 from core.validators import normalise_postcode, validate_postcode
@@ -127,6 +128,8 @@ def provider_registration_check(
         refuse("name", "Enter your organisation's name")
     elif len(name) > 200:
         refuse("name", "Organisation name must be 200 characters or fewer")
+    elif problem := single_line_problem(name):
+        refuse("name", problem)
     elif ProviderOrganisation.objects.filter(name__iexact=name).exists():
         refuse(
             "name",
@@ -191,6 +194,8 @@ def provider_registration_check(
         refuse("admin_full_name", "Enter your full name")
     elif len(admin_full_name.strip()) > 150:
         refuse("admin_full_name", "Your full name must be 150 characters or fewer")
+    elif problem := single_line_problem(admin_full_name.strip()):
+        refuse("admin_full_name", problem)
     email = (admin_email or "").strip()
     try:
         validate_email(email)
@@ -387,7 +392,7 @@ def _tell_admins(provider, template: str, context: dict) -> None:
 
 def _email_on_commit(template: str, context: dict, recipients: list[str]) -> None:
     context = {"service_name": settings.SERVICE_NAME, "site_url": settings.SITE_URL, **context}
-    subject = render_to_string(f"{template}_subject.txt", context).strip()
+    subject = single_line(render_to_string(f"{template}_subject.txt", context))
     body = render_to_string(f"{template}.txt", context)
     transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients))
 
@@ -494,6 +499,8 @@ def invitation_create(
     problems: dict[str, list[str]] = {}
     if not full_name:
         problems["full_name"] = ["Enter your colleague's full name"]
+    elif problem := single_line_problem(full_name):
+        problems["full_name"] = [problem]
     try:
         validate_email(email)
     except ValidationError:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from commissioning.choices import ContractStatus
 from core.dbclock import db_now
 from core.errors import DomainError
+from core.inputs import single_line_problem
 from core.services import audit_record, outbox_enqueue
 from core.workingdays import add_working_days
 
@@ -81,6 +82,8 @@ def complaint_submit(
         problems["description"] = [
             f"What went wrong must be {MAX_DESCRIPTION_CHARS} characters or fewer"
         ]
+    if complainant_name and (problem := single_line_problem(complainant_name)):
+        problems["name"] = [problem]
     attachments = list(attachments)
     if len(attachments) > MAX_ATTACHMENTS:
         problems["file"] = [f"You can add up to {MAX_ATTACHMENTS} files"]

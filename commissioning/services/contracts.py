@@ -12,6 +12,7 @@ from django.db import transaction
 
 from core.dbclock import db_now
 from core.errors import DomainError
+from core.inputs import single_line_problem
 from core.permissions import Action
 from core.services import audit_record
 
@@ -45,6 +46,8 @@ def _checked_kpis(kpis) -> list[dict]:
             problems.append(f"KPI {number}: enter its name")
         elif len(name) > 200:
             problems.append(f"KPI {number}: its name must be 200 characters or fewer")
+        elif problem := single_line_problem(name):
+            problems.append(f"KPI {number}: {problem[0].lower()}{problem[1:]} in its name")
         if target is None:
             problems.append(f"KPI {number}: enter its target as a number")
         elif abs(target) >= Decimal("1e10"):

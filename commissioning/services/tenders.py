@@ -15,6 +15,7 @@ from django.db.models import Sum
 
 from core.dbclock import db_now
 from core.errors import DomainError, NotPermitted
+from core.inputs import single_line_problem
 from core.permissions import Action
 from core.services import audit_record, outbox_enqueue, snapshot
 from core.uploads import check_upload
@@ -265,6 +266,8 @@ def tender_document_add(*, tender: Tender, actor, title: str, uploaded_file) -> 
     if tender.status not in (TenderStatus.DRAFT, TenderStatus.PUBLISHED):
         raise DomainError("Documents can be added only before the tender closes.")
     checked = check_upload(uploaded_file)
+    if title and (problem := single_line_problem(title)):
+        raise DomainError(problem, field_errors={"title": [problem]})
     document = TenderDocument(
         tender=tender,
         title=title or checked.name,
