@@ -121,6 +121,13 @@ def complaint_submit(
         acknowledge_due_on=add_working_days(received_on, settings.COMPLAINT_ACKNOWLEDGE_DAYS),
         response_due_on=add_working_days(received_on, settings.COMPLAINT_STAGE1_RESPONSE_DAYS),
     )
+    if attachments:
+        # Locked, so the removal of abandoned uploads cannot take one while it is moved here.
+        attachments = list(
+            PendingAttachment.objects.select_for_update()
+            .filter(pk__in=[p.pk for p in attachments])
+            .order_by("uploaded_at", "id")
+        )
     moved = []
     for pending in attachments:
         attachment = ComplaintAttachment(

@@ -53,6 +53,12 @@ def _limited(request, group: str, rate: str) -> bool:
     return is_limited(request, group=group, rate=rate)
 
 
+def _duration(minutes: int) -> str:
+    if minutes % 60:
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return f"{minutes // 60} hour{'s' if minutes != 60 else ''}"
+
+
 def _not_found(request):
     return render(request, "complaints/not_found.html", status=404)
 
@@ -218,11 +224,18 @@ class FilesView(ComplaintStepMixin, FormView):
     # One file and the form's few fields: a larger body is refused before it is read.
     max_request_bytes = complaint_services.MAX_ATTACHMENT_BYTES + 64 * 1024
 
+    def post(self, request, *args, **kwargs):
+        # Per client address: an anonymous form must not be a free place to store files.
+        if request.FILES and _limited(request, "complaint-upload", settings.COMPLAINT_UPLOAD_RATE):
+            return _too_many(request)
+        return super().post(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             **kwargs,
             attachments=list(_pending(self.request)),
             max_attachments=complaint_services.MAX_ATTACHMENTS,
+            keep_for=_duration(settings.COMPLAINT_UPLOAD_KEEP_MINUTES),
         )
 
     def form_valid(self, form):

@@ -347,6 +347,14 @@ def _rate(name: str, default: str) -> str:
 # the submission allowance).
 COMPLAINT_SUBMIT_RATE = _rate("COMPLAINT_SUBMIT_RATE", "10/h")
 COMPLAINT_TRACK_RATE = _rate("COMPLAINT_TRACK_RATE", "20/h")
+# Photos and documents uploaded to the complaint form per client address, and how long an
+# upload waits for its complaint to be sent before the job below removes it.
+COMPLAINT_UPLOAD_RATE = _rate("COMPLAINT_UPLOAD_RATE", "30/h")
+COMPLAINT_UPLOAD_KEEP_MINUTES = env.int("COMPLAINT_UPLOAD_KEEP_MINUTES", default=120)
+CELERY_BEAT_SCHEDULE["remove-abandoned-uploads"] = {
+    "task": "accountability.tasks.remove_abandoned_uploads",
+    "schedule": crontab(minute="*/15"),
+}
 
 # Request bodies. Anything but a multipart upload may be DATA_UPLOAD_MAX_MEMORY_SIZE (2 MiB);
 # an upload MAX_REQUEST_BYTES (the largest document plus 1 MiB for the rest of the form), or

@@ -7,6 +7,7 @@ import time
 
 import pytest
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from accountability.models import Complaint
@@ -14,6 +15,8 @@ from tests.factories import PASSWORD, ContractFactory, OfficerFactory
 from tests.redis_server import cache_on, redis_server, silent_server
 
 pytestmark = pytest.mark.django_db
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 @pytest.fixture
@@ -42,6 +45,11 @@ def _fill_in_the_form(client, contract):
         {"category": "missed_service", "description": "Nobody came to help my father on Monday."},
     )
     client.post(reverse("public:complaint_when"), {"occurred_on": "", "location": ""})
+    uploaded = client.post(
+        reverse("public:complaint_files"),
+        {"file": SimpleUploadedFile("bruise.png", PNG), "action": "upload"},
+    )
+    assert uploaded.status_code == 302
     client.post(reverse("public:complaint_files"), {"action": "continue"})
     client.post(reverse("public:complaint_contact"), {"contact": "anonymous"})
 
@@ -63,9 +71,12 @@ def test_a_complaint_sent_through_the_form_with_redis_down_is_stored(client, red
 
     assert response.status_code == 302
     assert response["Location"] == reverse("public:complaint_done")
-    assert Complaint.objects.filter(contract=contract).count() == 1
+    complaint = Complaint.objects.get(contract=contract)
+    assert complaint.attachments.count() == 1
     assert "Complaint sent" in client.get(response["Location"]).content.decode()
-    assert "Rate limit complaint-submit not applied" in _limit_warnings(caplog)
+    warnings = _limit_warnings(caplog)
+    assert "Rate limit complaint-upload not applied" in warnings
+    assert "Rate limit complaint-submit not applied" in warnings
 
 
 def test_a_complaint_sent_through_the_api_with_redis_down_is_stored(api, redis_stopped, caplog):
