@@ -129,3 +129,49 @@ def api_key_authenticate(presented: str) -> ApiKey:
         ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
         api_key.last_used_at = now
     return api_key
+
+
+# --- password reset -------------------------------------------------------------------------
+
+
+def password_reset_request(*, email: str, base_url: str) -> None:
+    """Queues one email to `email` whether or not it has an account: the reset link for an
+    active account, otherwise a note that there is no account with it.
+
+    The answer page is the same either way, and so is the work behind it (one query for the
+    account, one template rendered, one outbox row, in one transaction), so neither the page
+    nor its timing tells a stranger whether an address has an account. Only the address's
+    owner, reading the email, learns which it is."""
+    from django.conf import settings
+    from django.contrib.auth.tokens import default_token_generator
+    from django.template.loader import render_to_string
+    from django.urls import reverse
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    from core.services import outbox_enqueue
+
+    email = (email or "").strip()
+    user = next(
+        (
+            candidate
+            for candidate in User.objects.filter(email__iexact=email, is_active=True)
+            if candidate.has_usable_password()
+        ),
+        None,
+    )
+    context = {"email": email, "service_name": settings.SERVICE_NAME}
+    if user is not None:
+        template = "accounts/email/password_reset"
+        uid = urlsafe_base64_encode(force_bytes(user.pk))
+        token = default_token_generator.make_token(user)
+        link = reverse("accounts:password_reset_confirm", args=[uid, token])
+        context["link"] = base_url.rstrip("/") + link
+    else:
+        template = "accounts/email/password_reset_unknown"
+    with transaction.atomic():
+        outbox_enqueue(
+            to=user.email if user is not None else email,
+            subject=render_to_string(f"{template}_subject.txt", context).strip(),
+            body=render_to_string(f"{template}.txt", context),
+        )

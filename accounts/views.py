@@ -4,10 +4,16 @@ Failed sign-ins are throttled by django-axes (settings.AXES_*), which answers a 
 client with accounts/locked_out.html.
 """
 
+from django.conf import settings
 from django.contrib.auth import views as auth_views
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
 from django.urls import reverse_lazy
 
+from core.ratelimits import for_address, is_limited
+
 from .forms import LoginForm, PasswordChangeForm, PasswordResetForm, SetPasswordForm
+from .services import password_reset_request
 
 
 class LoginView(auth_views.LoginView):
@@ -31,11 +37,30 @@ class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    """The same answer, after the same work, for an address with an account and one without
+    (accounts.services.password_reset_request). Limited per client address, and per email
+    address whoever asks: beyond that the page still says "check your email", but no more
+    emails go to that address."""
+
     form_class = PasswordResetForm
     template_name = "accounts/password_reset.html"
-    email_template_name = "accounts/email/password_reset.txt"
-    subject_template_name = "accounts/email/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
+
+    def post(self, request, *args, **kwargs):
+        if is_limited(request, group="password-reset", rate=settings.PASSWORD_RESET_RATE):
+            return render(request, "errors/429.html", status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"]
+        if not is_limited(
+            self.request,
+            group="password-reset-address",
+            rate=settings.PASSWORD_RESET_ADDRESS_RATE,
+            key=for_address(email),
+        ):
+            password_reset_request(email=email, base_url=self.request.build_absolute_uri("/"))
+        return HttpResponseRedirect(self.get_success_url())
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):

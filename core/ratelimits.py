@@ -6,6 +6,7 @@ through uncounted and a warning names the limit, so operators see what was not e
 Every limit is keyed by the client's address from core.clientip (settings.PROXY_COUNT).
 """
 
+import hashlib
 import logging
 import re
 
@@ -29,7 +30,7 @@ def cache_unavailable(limit: str, error: BaseException) -> None:
     )
 
 
-def limit_usage(request, *, group: str, rate: str, key: str = "ip", increment: bool = True):
+def limit_usage(request, *, group: str, rate: str, key="ip", increment: bool = True):
     """django-ratelimit's usage of `group` for this client ({"should_limit", "time_left",
     ...}), or None when the limit does not apply or could not be counted."""
     try:
@@ -39,7 +40,15 @@ def limit_usage(request, *, group: str, rate: str, key: str = "ip", increment: b
         return None
 
 
-def is_limited(request, *, group: str, rate: str, key: str = "ip") -> bool:
-    """Counts this request against `group` and says whether it is over `rate`."""
+def is_limited(request, *, group: str, rate: str, key="ip") -> bool:
+    """Counts this request against `group` and says whether it is over `rate`. `key` is
+    "ip" (the client's address) or a django-ratelimit key such as `for_address(email)`."""
     usage = limit_usage(request, group=group, rate=rate, key=key)
     return bool(usage and usage["should_limit"])
+
+
+def for_address(email: str):
+    """A rate-limit key for requests about one email address, whoever sends them (a digest:
+    the cache never holds the address itself)."""
+    digest = hashlib.sha256((email or "").strip().lower().encode()).hexdigest()
+    return lambda group, request: digest

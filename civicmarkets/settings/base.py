@@ -366,6 +366,11 @@ MAX_REQUEST_BYTES = env.int("MAX_REQUEST_BYTES", default=MAX_UPLOAD_BYTES + 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 10
 
+# Password resets asked for per client address, and per email address whoever asks (past
+# that the page answers as usual but sends nothing more to that address).
+PASSWORD_RESET_RATE = _rate("PASSWORD_RESET_RATE", "10/h")
+PASSWORD_RESET_ADDRESS_RATE = _rate("PASSWORD_RESET_ADDRESS_RATE", "3/h")
+
 # The cache holds only counters (rate limits, throttles), so a slow Redis must not hold a
 # request for long: after this many seconds to connect or to answer, the limit is skipped.
 CACHE_TIMEOUT_SECONDS = env.float("CACHE_TIMEOUT_SECONDS", default=1.0)
