@@ -197,3 +197,22 @@ class Invitation(models.Model):
 
     def __str__(self):
         return f"invitation for {self.email} to {self.provider}"
+
+
+class PendingRegistration(models.Model):
+    """A provider's registration waiting for its first admin to open the link emailed to
+    them, which proves the address is theirs. Nothing else is written until then. Its
+    answers hold the password only as its hash; the row goes when the link is used or a day
+    after (REGISTRATION_CONFIRM_HOURS)."""
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    email = models.EmailField()
+    answers = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return f"registration waiting for {self.email}"

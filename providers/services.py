@@ -6,6 +6,7 @@ the state, validates, and writes the audit entry in the same transaction; emails
 the transaction commits, so nobody is told about a change that was rolled back.
 """
 
+import hashlib
 import secrets
 from datetime import date, timedelta
 
@@ -28,12 +29,13 @@ from core.dbclock import db_now
 from core.errors import DomainError, NotPermitted
 from core.inputs import single_line, single_line_problem
 from core.permissions import Action, is_platform_staff
-from core.services import audit_record, record_update, snapshot
+from core.services import audit_record, outbox_enqueue, record_update, snapshot
 from core.validators import normalise_postcode, validate_postcode
 
 from .choices import IdentifierScheme, LegalForm, ProviderKind, SizeBand, VerificationStatus
 from .models import (
     Invitation,
+    PendingRegistration,
     ProviderExclusion,
     ProviderIdentifier,
     ProviderOrganisation,
@@ -196,6 +198,8 @@ def provider_registration_check(
         refuse("admin_full_name", "Your full name must be 150 characters or fewer")
     elif problem := single_line_problem(admin_full_name.strip()):
         refuse("admin_full_name", problem)
+    # Whether the address already has an account is not said here: that would tell anyone
+    # who has an account. Its owner is told by email (provider_registration_start).
     email = (admin_email or "").strip()
     try:
         validate_email(email)
@@ -204,13 +208,6 @@ def provider_registration_check(
             "admin_email",
             "Enter an email address in the correct format, like name@example.org",
         )
-    else:
-        if User.objects.filter(email__iexact=email).exists():
-            refuse(
-                "admin_email",
-                "An account with this email address already exists. Sign in with it, or use "
-                "a different email address",
-            )
     if problems:
         raise DomainError(CHECK_DETAILS, field_errors=problems)
 
@@ -257,12 +254,18 @@ def provider_register(
         "mutuals_number": mutuals_number,
     }
     provider_registration_check(**answers)
-    try:
-        identify_hasher(admin_password_hash)
-    except ValueError:
+    _check_password_hash(admin_password_hash)
+    # Only the address's owner gets this far (they opened the link emailed to it), so saying
+    # that it already has an account tells nobody else anything.
+    if User.objects.filter(email__iexact=(admin_email or "").strip()).exists():
         raise DomainError(
-            "Choose a password", field_errors={"password": ["Choose a password"]}
-        ) from None
+            CHECK_DETAILS,
+            field_errors={
+                "admin_email": [
+                    "An account with this email address already exists. Sign in with it instead"
+                ]
+            },
+        )
     try:
         with transaction.atomic():
             provider = ProviderOrganisation(
@@ -314,6 +317,100 @@ def provider_register(
             field_errors={questions.get(k, k): v for k, v in error.message_dict.items()},
         ) from error
     return admin
+
+
+def _check_password_hash(admin_password_hash: str) -> None:
+    try:
+        identify_hasher(admin_password_hash)
+    except ValueError:
+        raise DomainError(
+            "Choose a password", field_errors={"password": ["Choose a password"]}
+        ) from None
+
+
+def registration_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def provider_registration_start(*, admin_password_hash: str, base_url: str, **answers) -> None:
+    """Checks the answers and emails the admin's address; nothing is registered until they
+    open the link (provider_registration_confirm).
+
+    A new address gets the link. An address that already has an account gets a note saying
+    so (with where to sign in or reset the password) and no link. The visitor sees the same
+    "check your email" page after the same work either way (the same queries, one pending
+    row, one template, one outbox row), so the page tells a stranger nothing about who has
+    an account. Expired pending registrations are removed on the way."""
+    provider_registration_check(**answers)
+    _check_password_hash(admin_password_hash)
+    email = answers["admin_email"].strip().lower()
+    token = secrets.token_urlsafe(32)
+    now = db_now()
+    with transaction.atomic():
+        PendingRegistration.objects.filter(expires_at__lte=now).delete()
+        has_account = User.objects.filter(email__iexact=email).exists()
+        PendingRegistration.objects.create(
+            token_hash=registration_token_hash(token),
+            email=email,
+            answers={**answers, "admin_password_hash": admin_password_hash},
+            expires_at=now + timedelta(hours=settings.REGISTRATION_CONFIRM_HOURS),
+        )
+        context = {
+            "service_name": settings.SERVICE_NAME,
+            "name": answers["name"].strip(),
+            "email": email,
+            "hours": settings.REGISTRATION_CONFIRM_HOURS,
+            "base_url": base_url.rstrip("/"),
+        }
+        if has_account:
+            template = "providers/email/registration_has_account"
+        else:
+            template = "providers/email/registration_confirm"
+            context["link"] = context["base_url"] + reverse(
+                "providers:register_confirm", args=[token]
+            )
+        outbox_enqueue(
+            to=email,
+            subject=render_to_string(f"{template}_subject.txt", context).strip(),
+            body=render_to_string(f"{template}.txt", context),
+        )
+
+
+REGISTRATION_LINK_UNUSABLE = (
+    "This link has expired or has already been used. Register your organisation again."
+)
+
+
+def pending_registration_for(token: str) -> PendingRegistration | None:
+    """The registration a link is for, while it can still be used."""
+    return PendingRegistration.objects.filter(
+        token_hash=registration_token_hash(token or ""), expires_at__gt=db_now()
+    ).first()
+
+
+@transaction.atomic
+def provider_registration_confirm(*, token: str) -> User:
+    """Registers the provider whose emailed link was opened, and returns its first admin.
+
+    Everything is checked again: a name, number or address may have been registered since
+    the link was sent. The link works once."""
+    pending = (
+        PendingRegistration.objects.select_for_update()
+        .filter(token_hash=registration_token_hash(token or ""), expires_at__gt=db_now())
+        .first()
+    )
+    if pending is None:
+        raise DomainError(REGISTRATION_LINK_UNUSABLE)
+    answers = dict(pending.answers)
+    password_hash = answers.pop("admin_password_hash")
+    admin = provider_register(**answers, admin_password_hash=password_hash)
+    pending.delete()
+    return admin
+
+
+def pending_registrations_remove_expired() -> int:
+    deleted, _ = PendingRegistration.objects.filter(expires_at__lte=db_now()).delete()
+    return deleted
 
 
 def _clash(message: str, answers: dict) -> dict[str, list[str]]:

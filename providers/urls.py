@@ -7,6 +7,12 @@ app_name = "providers"
 urlpatterns = [
     path("register/", views.ProviderRegisterView.as_view(), name="register"),
     path("register/check/", views.ProviderRegisterCheckView.as_view(), name="register_check"),
+    path("register/sent/", views.ProviderRegisterSentView.as_view(), name="register_sent"),
+    path(
+        "register/confirm/<str:token>/",
+        views.ProviderRegisterConfirmView.as_view(),
+        name="register_confirm",
+    ),
     path("register/done/", views.ProviderRegisteredView.as_view(), name="registered"),
     path("invitations/<str:token>/", views.AcceptInvitationView.as_view(), name="invitation"),
     path("<int:pk>/", views.ProviderPublicView.as_view(), name="detail"),

@@ -4,6 +4,7 @@ Views are thin: they fetch records through the Policy or a selector, call one se
 hand the templates what to show (can_manage_team, can_remove, and an exclusion only for those
 who may see it), never roles."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.hashers import make_password
@@ -20,7 +21,7 @@ from core.choices import Region
 from core.errors import DomainError
 from core.organisation_views import OrganisationEditView, OrganisationTeamView
 from core.permissions import Action, is_platform_staff
-from core.ratelimits import is_limited
+from core.ratelimits import for_address, is_limited
 from core.views import RecordAccessMixin, ServiceFormMixin
 
 from . import selectors, services
@@ -40,9 +41,7 @@ SIGN_IN_BACKEND = "django.contrib.auth.backends.ModelBackend"
 # as its hash.
 REGISTRATION_SESSION_KEY = "provider_registration"
 REGISTERED_SESSION_KEY = "provider_registered"
-# Completed registrations allowed from one address: enough for an office registering a few
-# organisations, too few for a script filling the register with bogus ones.
-REGISTRATION_RATE = "20/h"
+SENT_SESSION_KEY = "provider_registration_sent_to"
 
 
 # --- registration -------------------------------------------------------------------------
@@ -84,7 +83,8 @@ class ProviderRegisterView(AnonymousOnlyMixin, ServiceFormMixin, FormView):
 
 
 class ProviderRegisterCheckView(AnonymousOnlyMixin, View):
-    """Check your answers, then register: the one step that writes."""
+    """Check your answers, then "check your email": the organisation is registered only when
+    its admin opens the link emailed to them (ProviderRegisterConfirmView)."""
 
     def get(self, request):
         answers = request.session.get(REGISTRATION_SESSION_KEY)
@@ -100,28 +100,88 @@ class ProviderRegisterCheckView(AnonymousOnlyMixin, View):
         password_hash = answers.pop("password_hash")
         form = ProviderRegistrationForm(data=_as_form_data(answers), password_kept=True)
         form.is_valid()
-        if is_limited(request, group="providers.register", rate=REGISTRATION_RATE):
+        # Enough for an office registering a few organisations, too few for a script filling
+        # the register with bogus ones.
+        if is_limited(request, group="providers.register", rate=settings.REGISTRATION_RATE):
             form.add_error(
                 None,
                 "Too many organisations have been registered from your connection. "
                 "Try again in an hour.",
             )
             return render(request, "providers/register.html", {"form": form}, status=429)
-        try:
-            admin = services.provider_register(**answers, admin_password_hash=password_hash)
-        except DomainError as error:
-            # Somebody registered the same name, number or email since the question page:
-            # back to the questions, with the answers kept and the problem shown.
-            for field, problems in error.field_errors.items():
-                for problem in problems:
-                    form.add_error(field if field in form.fields else None, problem)
-            if not error.field_errors:
-                form.add_error(None, error.message)
-            return render(request, "providers/register.html", {"form": form})
+        email = answers["admin_email"].strip().lower()
+        # Per address, whoever asks: past it the page is the same, and nothing more is sent.
+        if not is_limited(
+            request,
+            group="providers.register-address",
+            rate=settings.REGISTRATION_ADDRESS_RATE,
+            key=for_address(email),
+        ):
+            try:
+                services.provider_registration_start(
+                    **answers,
+                    admin_password_hash=password_hash,
+                    base_url=request.build_absolute_uri("/"),
+                )
+            except DomainError as error:
+                # Somebody registered the same name or number since the question page: back
+                # to the questions, with the answers kept and the problem shown.
+                for field, problems in error.field_errors.items():
+                    for problem in problems:
+                        form.add_error(field if field in form.fields else None, problem)
+                if not error.field_errors:
+                    form.add_error(None, error.message)
+                return render(request, "providers/register.html", {"form": form})
         del request.session[REGISTRATION_SESSION_KEY]
+        request.session[SENT_SESSION_KEY] = email
+        return redirect("providers:register_sent")
+
+
+class ProviderRegisterSentView(AnonymousOnlyMixin, View):
+    def get(self, request):
+        email = request.session.get(SENT_SESSION_KEY)
+        if not email:
+            return redirect("providers:register")
+        return render(
+            request,
+            "providers/register_sent.html",
+            {"email": email, "hours": settings.REGISTRATION_CONFIRM_HOURS},
+        )
+
+
+class ProviderRegisterConfirmView(AnonymousOnlyMixin, View):
+    """The link from the email. Opening it (GET) changes nothing, since mail scanners follow
+    links; the button registers the organisation and signs its admin in."""
+
+    template_name = "providers/register_confirm.html"
+
+    def get(self, request, token):
+        pending = services.pending_registration_for(token)
+        if pending is None:
+            return self._problem(request, None, [services.REGISTRATION_LINK_UNUSABLE], 404)
+        return render(request, self.template_name, self._about(pending))
+
+    def post(self, request, token):
+        pending = services.pending_registration_for(token)
+        try:
+            admin = services.provider_registration_confirm(token=token)
+        except DomainError as error:
+            problems = [m for ms in error.field_errors.values() for m in ms] or [error.message]
+            return self._problem(request, pending, problems, 409 if pending else 404)
         login(request, admin, backend=SIGN_IN_BACKEND)
+        request.session.pop(SENT_SESSION_KEY, None)
         request.session[REGISTERED_SESSION_KEY] = admin.provider_id
         return redirect("providers:registered")
+
+    @staticmethod
+    def _about(pending) -> dict:
+        if pending is None:
+            return {}
+        return {"name": pending.answers.get("name", ""), "email": pending.email}
+
+    def _problem(self, request, pending, problems, status):
+        context = {**self._about(pending), "problem": True, "problems": problems}
+        return render(request, self.template_name, context, status=status)
 
 
 class ProviderRegisteredView(LoginRequiredMixin, TemplateView):

@@ -371,6 +371,16 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 10
 PASSWORD_RESET_RATE = _rate("PASSWORD_RESET_RATE", "10/h")
 PASSWORD_RESET_ADDRESS_RATE = _rate("PASSWORD_RESET_ADDRESS_RATE", "3/h")
 
+# Provider registrations started per client address, and per admin email address whoever
+# asks; how long the emailed link to finish registering works.
+REGISTRATION_RATE = _rate("REGISTRATION_RATE", "20/h")
+REGISTRATION_ADDRESS_RATE = _rate("REGISTRATION_ADDRESS_RATE", "3/h")
+REGISTRATION_CONFIRM_HOURS = env.int("REGISTRATION_CONFIRM_HOURS", default=24)
+CELERY_BEAT_SCHEDULE["remove-expired-registrations"] = {
+    "task": "providers.tasks.remove_expired_registrations",
+    "schedule": crontab(minute=41),  # hourly
+}
+
 # The cache holds only counters (rate limits, throttles), so a slow Redis must not hold a
 # request for long: after this many seconds to connect or to answer, the limit is skipped.
 CACHE_TIMEOUT_SECONDS = env.float("CACHE_TIMEOUT_SECONDS", default=1.0)

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from commissioning.models import Bid, Clarification
 from providers.models import ProviderOrganisation
 from providers.services import provider_verify
+from tests.browser.registration import finish_registering
 from tests.factories import StaffFactory, published_tender
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
@@ -45,6 +46,7 @@ def test_new_provider_registers_asks_a_question_and_bids_with_a_document(journey
     )
     journey.check()
     page.get_by_role("button", name="Register organisation").click()
+    finish_registering(journey, "kemi@kirkbyct.example")
     expect(page.locator(".govuk-panel__title")).to_have_text("Registration complete")
     journey.check()
 
