@@ -155,7 +155,11 @@ def password_reset_request(*, email: str, base_url: str) -> None:
     user = next(
         (
             candidate
-            for candidate in User.objects.filter(email__iexact=email, is_active=True)
+            # Only what the token is made of: fetching a whole row takes measurably longer
+            # than finding none.
+            for candidate in User.objects.filter(email__iexact=email, is_active=True).only(
+                "pk", "email", "password", "last_login"
+            )
             if candidate.has_usable_password()
         ),
         None,
