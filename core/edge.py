@@ -10,7 +10,9 @@
   allowed in form fields; titles refuse them in their own validator). PostgreSQL cannot store
   NUL at all, so without this a NUL anywhere could only end as a 500.
 - Years: a `__year` filter outside 1 to 9999 (as the admin's date filters take) is refused.
-- RecursionError from a view (input nested deeper than Python can follow) becomes a 400.
+- RecursionError from a view (input nested deeper than Python can follow) becomes a 400, and
+  so does a date pushed past year 9999 by arithmetic on an extreme input (a backstop: the
+  services refuse dates outside core.inputs' range with a field error first).
 
 Each refusal is 400 (413 for size) with the problem and the field named: the API's error shape
 under /api/, the GOV.UK error page elsewhere. JSON bodies are checked by the API's parser
@@ -18,6 +20,7 @@ under /api/, the GOV.UK error page elsewhere. JSON bodies are checked by the API
 """
 
 import logging
+import re
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -26,12 +29,23 @@ from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
 
 from .api.exceptions import api_error_response, is_api_request
-from .inputs import control_character, describe
+from .inputs import DATE_RANGE_MESSAGE, control_character, describe
 
 logger = logging.getLogger(__name__)
 
 YEAR_LOOKUPS = ("__year", "__iso_year")
 MULTIPART = "multipart/form-data"
+
+
+_OUT_OF_RANGE = re.compile(r"year -?\d+ is out of range|date value out of range")
+
+
+def _date_out_of_range(exception: BaseException) -> bool:
+    """Python's calendar refusing a date beyond year 9999 (or before 1), as date arithmetic on
+    an extreme input does."""
+    return isinstance(exception, OverflowError | ValueError) and bool(
+        _OUT_OF_RANGE.search(str(exception))
+    )
 
 
 class EdgeRefusal(Exception):
@@ -169,6 +183,13 @@ class EdgeMiddleware:
         return None
 
     def process_exception(self, request, exception):
+        if _date_out_of_range(exception):
+            # A backstop: services refuse such dates with a field error (core.inputs.
+            # date_problem), and the failed transaction wrote nothing.
+            logger.warning("Refused a date out of range: %s (%s)", request.path, exception)
+            return refusal_response(
+                request, EdgeRefusal(400, f"{DATE_RANGE_MESSAGE}: a date you sent is too far out.")
+            )
         if isinstance(exception, RecursionError):
             logger.warning("Refused a request nested too deeply to process: %s", request.path)
             return refusal_response(

@@ -11,6 +11,7 @@
 
 import re
 import unicodedata
+from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.utils.deconstruct import deconstructible
@@ -80,3 +81,17 @@ def single_line_problem(value: str) -> str | None:
 def single_line(text: str) -> str:
     """`text` with each run of line breaks and control characters turned into one space."""
     return re.sub(r"\s+", " ", _LINE_BREAK_OR_CONTROL.sub(" ", text or "")).strip()
+
+
+# Dates the platform's own arithmetic (contract periods, reviews, renewals, working days) can
+# always work with: years further out overflow Python's calendar at year 9999.
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2199, 12, 31)
+DATE_RANGE_MESSAGE = "Enter a date between 1 January 1900 and 31 December 2199"
+
+
+def date_problem(value) -> str | None:
+    """The date-range rule's message for `value` (a date), or None."""
+    if isinstance(value, date) and not EARLIEST_DATE <= value <= LATEST_DATE:
+        return DATE_RANGE_MESSAGE
+    return None

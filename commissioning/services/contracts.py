@@ -12,7 +12,7 @@ from django.db import transaction
 
 from core.dbclock import db_now
 from core.errors import DomainError
-from core.inputs import single_line_problem
+from core.inputs import date_problem, single_line_problem
 from core.permissions import Action
 from core.services import audit_record
 
@@ -106,6 +106,9 @@ def contract_create(
         _refuse("start_date", "Enter the date the contract starts")
     if not isinstance(end_date, date):
         _refuse("end_date", "Enter the date the contract ends")
+    for field, day in (("start_date", start_date), ("end_date", end_date)):
+        if problem := date_problem(day):
+            _refuse(field, problem)
     if end_date <= start_date:
         _refuse("end_date", "The contract must end after it starts")
     if (

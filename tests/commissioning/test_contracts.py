@@ -429,3 +429,23 @@ def test_register_csv_makes_the_same_number_of_queries_for_2_or_20_contracts(sig
     large = count_queries(client.get, url)
 
     assert 0 < small == large
+
+
+@pytest.mark.parametrize(
+    ("field", "dates"),
+    [
+        ("start_date", {"start_date": date(9999, 11, 1), "end_date": date(9999, 12, 31)}),
+        ("end_date", {"end_date": date(2250, 1, 1)}),
+    ],
+)
+def test_contract_dates_far_outside_any_contract_are_a_clear_error(field, dates):
+    """A start in year 9999 once answered 500: its first review fell in year 10000."""
+    _, award = standstill_over()
+
+    with pytest.raises(DomainError) as refusal:
+        make(award, **dates)
+
+    assert refusal.value.field_errors[field] == [
+        "Enter a date between 1 January 1900 and 31 December 2199"
+    ]
+    assert not Contract.objects.exists()

@@ -242,3 +242,15 @@ def test_a_nonsense_content_length_is_a_400(client):
         "POST", "/api/v1/complaints/", b"{}", content_type="application/json", CONTENT_LENGTH="lots"
     )
     _api_error(response, 400)
+
+
+def test_a_date_pushed_past_year_9999_anywhere_in_a_view_is_a_400(client, monkeypatch):
+    from datetime import date, timedelta
+
+    def far_out(self, request):
+        return date(9999, 12, 31) + timedelta(days=1)
+
+    monkeypatch.setattr(ApiRootView, "get", far_out)
+
+    body = _api_error(client.get("/api/v1/"), 400)
+    assert "Enter a date between 1 January 1900 and 31 December 2199" in body["detail"]
