@@ -15,8 +15,9 @@
   services refuse dates outside core.inputs' range with a field error first).
 
 Each refusal is 400 (413 for size) with the problem and the field named: the API's error shape
-under /api/, the GOV.UK error page elsewhere. JSON bodies are checked by the API's parser
-(core.api.parsers) with the same rules.
+under /api/, the GOV.UK error page elsewhere. Any other error Django itself answers under
+/api/ (a 405 from the docs page) is put in the API's shape on the way out. JSON bodies are
+checked by the API's parsers (core.api.parsers) with the same rules.
 """
 
 import logging
@@ -166,7 +167,7 @@ class EdgeMiddleware:
                     raise EdgeRefusal(400, "A cookie of the request contains a control character.")
         except EdgeRefusal as refusal:
             return refusal_response(request, refusal)
-        return self.get_response(request)
+        return self.process_response(request, self.get_response(request))
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         # Runs before the CSRF check reads the form (no middleware reads the body earlier),
@@ -181,6 +182,28 @@ class EdgeMiddleware:
                 request, EdgeRefusal(413, too_large_message(settings.DATA_UPLOAD_MAX_MEMORY_SIZE))
             )
         return None
+
+    def process_response(self, request, response):
+        # Error answers under /api/ that are not JSON (Django's own, or a view that renders
+        # only HTML, as the docs page does) in the API's shape too; the browsable API's page,
+        # which a browser asked for, is left alone.
+        renderer = getattr(response, "accepted_renderer", None)
+        if (
+            response.status_code >= 400
+            and is_api_request(request)
+            and getattr(renderer, "format", None) != "api"
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            kept = {
+                name: response[name]
+                for name in ("Allow", "Retry-After", "WWW-Authenticate")
+                if response.has_header(name)
+            }
+            reshaped = api_error_response(response.status_code, f"{response.reason_phrase}.")
+            for name, value in kept.items():
+                reshaped[name] = value
+            return reshaped
+        return response
 
     def process_exception(self, request, exception):
         if _date_out_of_range(exception):

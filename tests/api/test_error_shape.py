@@ -68,3 +68,19 @@ def test_an_unexpected_failure_in_a_page_is_still_the_html_500(client, monkeypat
 
     assert response.status_code == 500
     assert "Sorry, there is a problem with the service" in response.content.decode()
+
+
+def test_a_plain_django_error_under_the_api_is_reshaped_and_keeps_its_headers(client):
+    response = client.post("/api/docs/")
+
+    assert response.status_code == 405
+    assert _is_error_shape(response)
+    assert response.json()["detail"] == "Method Not Allowed."
+    assert "GET" in response["Allow"]
+
+
+def test_the_browsable_api_still_shows_its_own_error_page_to_a_browser(client):
+    response = client.get("/api/v1/me/", HTTP_ACCEPT="text/html")
+
+    assert response.status_code in (401, 403)
+    assert response["Content-Type"].startswith("text/html")
