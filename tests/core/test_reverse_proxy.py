@@ -50,3 +50,10 @@ def test_the_proxy_caps_bodies_just_above_the_application_and_appends_the_client
     assert "X-Forwarded-For $proxy_add_x_forwarded_for" in headers
     assert _directive(config, "proxy_pass") == ["http://civicmarkets_web"]
     assert "web:8000" in _directive(config, "server")
+
+
+def test_the_proxy_keeps_no_access_log_of_secret_links():
+    """Tracking, invitation, reset and registration links carry their secret in the path;
+    gunicorn's access log, which redacts them, is the one kept."""
+    config = _nginx()
+    assert _directive(config, "access_log") == ["off"]
