@@ -24,6 +24,7 @@ from commissioning.services.evaluation import conflict_declare
 from commissioning.services.reviews import contract_reviews_create_due
 from commissioning.services.tenders import tenders_close_due
 from core.models import JobRun
+from tests import worker as real_worker
 from tests.factories import (
     ProviderAdminFactory,
     contract_due_for_review,
@@ -31,7 +32,6 @@ from tests.factories import (
     sealed_bid,
     tender_in_evaluation,
 )
-from tests import worker as real_worker
 
 WRONG_KEY_TEXT = "key for sealed bids is wrong"
 
