@@ -12,7 +12,7 @@ apart from the database's backups.
 BID_MASTER_KEY may list several keys, newest first: new tender keys are wrapped by the first,
 and any of them unwraps. To retire a key, put the new one first, run
 `manage.py rotate_bid_master_key` (which re-wraps every tender key under the newest, see
-`rewrap`), then remove the old one.
+`rewrapper`), then remove the old one.
 
 A master key that is missing, malformed or not the one the tenders' keys were wrapped with
 raises `BidKeyUnusable`: pages and the API answer 503 saying so, jobs skip what it cannot
@@ -124,8 +124,6 @@ def master_key_problem(*, check_tenders: bool = True) -> BidKeyUnusable | None:
     the first stranded when an old master key is removed before rotating, the newest when
     the key was replaced outright (a database restored without its key). A fresh
     installation has no tender key to try, so a well-formed key passes. One query."""
-    from django.db.models import Q, Subquery
-
     from .models import Tender, TenderKey
 
     try:
@@ -134,10 +132,11 @@ def master_key_problem(*, check_tenders: bool = True) -> BidKeyUnusable | None:
         return problem
     if not check_tenders:
         return None
-    oldest = TenderKey.objects.order_by("pk").values("pk")[:1]
-    newest = TenderKey.objects.order_by("-pk").values("pk")[:1]
-    sample = TenderKey.objects.filter(Q(pk=Subquery(oldest)) | Q(pk=Subquery(newest)))
-    for tender_id, wrapped in sample.values_list("tender_id", "wrapped_key"):
+    columns = ("tender_id", "wrapped_key")
+    oldest = TenderKey.objects.order_by("pk").values_list(*columns)[:1]
+    newest = TenderKey.objects.order_by("-pk").values_list(*columns)[:1]
+    # Two index probes in one statement (an OR of subqueries made a bitmap scan, 6x slower).
+    for tender_id, wrapped in oldest.union(newest, all=True):
         try:
             master.decrypt(bytes(wrapped))
         except InvalidToken:
@@ -145,20 +144,25 @@ def master_key_problem(*, check_tenders: bool = True) -> BidKeyUnusable | None:
     return None
 
 
-def rewrap(wrapped: bytes) -> bytes | None:
-    """A tender key re-wrapped under the newest master key (the first in BID_MASTER_KEY), or
-    None if it already is. Raises BidKeyUnusable if no configured key can unwrap it."""
+def rewrapper():
+    """A function re-wrapping a tender key under the newest master key (the first in
+    BID_MASTER_KEY), returning None if it already is; it raises BidKeyUnusable for a key no
+    configured master key unwraps. Made once per rotation: the keys are parsed once."""
     master = _master()
     newest = Fernet(_configured_keys()[0].encode())
-    try:
-        newest.decrypt(bytes(wrapped))
-        return None
-    except InvalidToken:
-        pass
-    try:
-        return master.rotate(bytes(wrapped))
-    except InvalidToken:
-        raise key_cannot_open("this tender key") from None
+
+    def rewrap(wrapped: bytes) -> bytes | None:
+        try:
+            newest.decrypt(wrapped)
+            return None
+        except InvalidToken:
+            pass
+        try:
+            return master.rotate(wrapped)
+        except InvalidToken:
+            raise key_cannot_open("this tender key") from None
+
+    return rewrap
 
 
 def seal(tender, payload: dict) -> bytes:
