@@ -5,6 +5,7 @@ put it in the environment (after restoring a database without its key, or after 
 old key before re-wrapping the tenders' keys under the new one).
 """
 
+import io
 import os
 import re
 import subprocess
@@ -260,3 +261,23 @@ def test_a_worker_refuses_to_start_with_a_key_that_cannot_open_the_bids(key, exp
     assert "BID_MASTER_KEY" in stderr and explanation in stderr
     assert configured not in stderr
     assert "Traceback" not in stderr
+
+
+@pytest.mark.django_db
+def test_the_jobs_commands_say_what_is_wrong_without_a_traceback(settings):
+    from django.core.management import CommandError, call_command
+
+    stranded = _contract_with_sealed_winning_bid()
+    closing = published_tender(lots=1)
+    sealed_bid(lot=closing.lots.get())
+    past = timezone.now() - timedelta(minutes=1)
+    Tender.objects.filter(pk=closing.pk).update(
+        clarification_deadline=past - timedelta(minutes=1), submission_deadline=past
+    )
+    settings.BID_MASTER_KEY = _wrong_key()
+
+    for command, named in (("contract_reviews", stranded), ("close_due_tenders", closing)):
+        with pytest.raises(CommandError) as refused:
+            call_command(command, stdout=io.StringIO(), stderr=io.StringIO())
+        assert "BID_MASTER_KEY cannot open" in str(refused.value)
+        assert named.reference in str(refused.value)
