@@ -338,3 +338,8 @@ WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
 # Failed attempts in a row (over all its deliveries) after which an endpoint is disabled and
 # its organisation told by email.
 WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=20)
+
+# --- keys, backups and restores (commissioning/sealing.py) ---------------------------------------
+# A wrong or missing BID_MASTER_KEY (and any other core.errors.ServiceUnavailable) answers a
+# 503 page saying so, not a 500.
+MIDDLEWARE += ["core.unavailable.ServiceUnavailableMiddleware"]

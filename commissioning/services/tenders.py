@@ -420,20 +420,37 @@ def _notify_panel(tender: Tender, *, bids: int) -> None:
 
 def tenders_close_due(*, chunk_size: int = 200) -> int:
     """Closes every published tender past its deadline, a chunk per transaction; rows another
-    worker holds are skipped (it is closing them). Returns how many this run closed."""
+    worker holds are skipped (it is closing them). Returns how many this run closed.
+
+    A tender whose key BID_MASTER_KEY cannot unwrap cannot open its bids, so it is left
+    published (its own savepoint rolled back) while the rest close; then the run fails
+    naming it, and the next run (every minute) closes it once the key is right."""
     closed = 0
+    stranded: dict[int, str] = {}
     while True:
         with transaction.atomic():
             due = list(
                 Tender.objects.select_for_update(skip_locked=True)
                 .filter(status=TenderStatus.PUBLISHED, submission_deadline__lte=db_now())
+                .exclude(pk__in=list(stranded))
                 .order_by("submission_deadline")[:chunk_size]
             )
             for tender in due:
-                tender_close(tender=tender, actor=None)
-        closed += len(due)
+                try:
+                    with transaction.atomic():
+                        tender_close(tender=tender, actor=None)
+                except sealing.BidKeyUnusable:
+                    stranded[tender.pk] = tender.reference
+        closed += len(due) - sum(tender.pk in stranded for tender in due)
         if len(due) < chunk_size:
-            return closed
+            break
+    if stranded:
+        raise sealing.key_cannot_open(
+            f"the sealing keys of {sealing.listed(stranded.values())}",
+            consequence="Those tenders were not closed and their bids stay sealed; the next "
+            "run closes them once the key is right.",
+        )
+    return closed
 
 
 @transaction.atomic

@@ -12,7 +12,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core.errors import DomainError, IllegalTransition, NotPermitted
+from core.errors import DomainError, IllegalTransition, NotPermitted, ServiceUnavailable
 
 
 class RequestTooLarge(exceptions.APIException):
@@ -48,6 +48,12 @@ def _field_errors(detail) -> dict:
 
 
 def api_exception_handler(exc, context):
+    if isinstance(exc, ServiceUnavailable):
+        # The platform's own configuration (a wrong BID_MASTER_KEY): 503, said plainly.
+        from core.unavailable import log_unavailable
+
+        log_unavailable(context["request"], exc)
+        return Response({"detail": exc.message, "errors": {}}, status=503)
     if isinstance(exc, DomainError):
         code = status.HTTP_400_BAD_REQUEST
         if isinstance(exc, IllegalTransition):
