@@ -28,7 +28,9 @@ $(STAMP_NPM): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-$(DIST): $(STAMP_NPM) static/build.mjs $(wildcard static/src/*) $(wildcard static/src/images/*)
+# The build also checks every {% static %} name in the templates, so a template change re-runs it.
+$(DIST): $(STAMP_NPM) static/build.mjs $(wildcard static/src/*) $(wildcard static/src/images/*) \
+		$(shell find templates -name '*.html')
 	npm run --silent build
 
 # Browser tests drive Debian's Chromium: Playwright's own browser download cannot work offline.

@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    # Swagger UI's files, served from here rather than a CDN (core/api/docs.py).
+    "drf_spectacular_sidecar",
     "axes",
     "core",
     "accounts",
@@ -199,6 +201,10 @@ SPECTACULAR_SETTINGS = {
         "(follow `next`); every error has the shape `{detail, errors}`."
     ),
     "VERSION": "1.0.0",
+    # Swagger UI from the platform's own static files: no third-party script on this origin.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/(v1|ocds)",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
