@@ -229,8 +229,9 @@ SPECTACULAR_SETTINGS = {
 OCDS_OCID_PREFIX = env.str("OCDS_OCID_PREFIX", default="ocds-civicm1")
 OCDS_PUBLISHER_NAME = env.str("OCDS_PUBLISHER_NAME", default="CivicMarkets")
 OCDS_PUBLISHER_URI = env.str("OCDS_PUBLISHER_URI", default="")
-# Public base URL, for links in OCDS packages and webhooks (e.g. https://civicmarkets.example).
-PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+# Public base URL, for links in OCDS packages and webhooks (e.g. https://civicmarkets.example):
+# SITE_URL unless set apart. `check --deploy` refuses either left at a local address.
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default=SITE_URL)
 
 # Celery: Redis is the broker. `make run` falls back to kombu's filesystem transport
 # (CELERY_BROKER_URL=filesystem://) when no Redis answers.

@@ -4,12 +4,14 @@ under the same Content-Security-Policy as every page: no CDN, no inline script o
 drf-spectacular's split view serves the page and its start-up script as two responses, so the
 script is a file the policy's script-src 'self' allows rather than an inline block."""
 
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
 
 class SwaggerDocsView(SpectacularSwaggerSplitView):
     template_name = "api/swagger_ui.html"
 
+    @extend_schema(exclude=True)
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)
         if request.GET.get("script") is not None:
