@@ -34,9 +34,10 @@ const css = compile(join(src, "civicmarkets.scss"), {
 });
 writeFileSync(join(dist, "civicmarkets.css"), css.css);
 
-// Our own scripts and images, as they are (the Sass is compiled above).
+// Our own scripts, styles and images, as they are (the Sass is compiled above). GOV.UK
+// Frontend's files come in below, as what is built names them (application.mjs imports its
+// script, the CSS names its images).
 cpSync(src, dist, { recursive: true, filter: (path) => !path.endsWith(".scss") });
-copyFromGovuk("govuk/govuk-frontend.min.js");
 
 // Follow references from what is built until every one has its file: a stylesheet's url()s,
 // a script's imports and source map, the templates' {% static %} names.

@@ -88,6 +88,7 @@ def test_swagger_ui_is_served_from_this_site_with_no_inline_code(client):
     script = client.get("/api/docs/?script=")
     assert script["Content-Type"].startswith("application/javascript")
     assert script["Cross-Origin-Resource-Policy"] == "same-origin"
+    assert "no-store" in script["Cache-Control"]
     assert "SwaggerUIBundle" in script.content.decode()
 
 

@@ -178,6 +178,7 @@ def test_pages_and_every_asset_they_refer_to_are_served_with_debug_off(productio
     status, headers, body = production_server.get(path)
     assert status == 200, body[:2000]
     assert headers["content-type"].startswith("text/html")
+    assert "script-src 'self'" in headers["content-security-policy"]
     html = body.decode()
     references = set(STATIC_REFERENCE.findall(html))
     assert references, f"{path} refers to no static file"
