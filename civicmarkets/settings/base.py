@@ -234,8 +234,6 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     # Swagger UI from the platform's own static files: no third-party script on this origin.
     "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
     # Deep links put a link inside each operation's button: nested controls that screen
     # readers and touch users cannot use (axe: nested-interactive, target-size).
     "SWAGGER_UI_SETTINGS": {"deepLinking": False},
