@@ -3,6 +3,7 @@ compose file that the Compose Specification accepts."""
 
 import json
 import os
+import runpy
 import subprocess
 import sys
 from pathlib import Path
@@ -106,27 +107,16 @@ def test_public_addresses_of_a_real_installation_pass(settings):
     assert check_public_addresses() == []
 
 
-def test_public_base_url_follows_site_url_unless_set_apart():
-    script = (
-        "import django; django.setup(); from django.conf import settings; "
-        "print(settings.PUBLIC_BASE_URL)"
-    )
+def test_public_base_url_follows_site_url_unless_set_apart(monkeypatch):
+    def public_base_url(**env):
+        for name, value in {**PRODUCTION_ENV, **env}.items():
+            monkeypatch.setenv(name, value)
+        return runpy.run_path(str(ROOT / "civicmarkets" / "settings" / "base.py"))[
+            "PUBLIC_BASE_URL"
+        ]
 
-    def public_base_url(env):
-        return subprocess.run(
-            [sys.executable, "-c", script],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-
-    assert public_base_url(PRODUCTION_ENV) == "https://civicmarkets.example.org"
-    assert (
-        public_base_url({**PRODUCTION_ENV, "PUBLIC_BASE_URL": "https://data.example.org"})
-        == "https://data.example.org"
-    )
+    assert public_base_url() == "https://civicmarkets.example.org"
+    assert public_base_url(PUBLIC_BASE_URL="https://data.example.org") == "https://data.example.org"
 
 
 def test_debug_is_off_unless_asked_for():
