@@ -3,6 +3,7 @@ axe-core checking every page a test visits for WCAG 2.2 AA violations, and every
 on any Content-Security-Policy violation (a blocked inline script or style, a script from
 elsewhere), so each journey proves its pages satisfy the policy."""
 
+import functools
 import json
 import os
 from pathlib import Path
@@ -57,6 +58,11 @@ def browser():
         chromium.close()
 
 
+@functools.cache
+def _axe_source() -> str:
+    return AXE.read_text()
+
+
 def report_csp_violations(context, sink) -> None:
     """Calls sink(source, violation) for every Content-Security-Policy violation in any page
     the browser context opens."""
@@ -94,7 +100,7 @@ class AccessibleJourney:
         if not self.page.evaluate("typeof window.axe !== 'undefined'"):
             # Evaluated, not added as a <script> tag: the policy (rightly) refuses inline
             # scripts, and axe is the test's, not the page's.
-            self.page.evaluate(AXE.read_text())
+            self.page.evaluate(_axe_source())
         result = self.page.evaluate(
             "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
         )
