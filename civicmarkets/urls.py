@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
+
+from core.api.docs import SwaggerDocsView
 
 urlpatterns = [
     path("", include("core.urls")),
@@ -30,7 +32,7 @@ urlpatterns = [
     path("api/v1/", include("civicmarkets.urls_api")),
     path("api/ocds/", include("commissioning.api.urls_ocds")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", SwaggerDocsView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
 handler403 = "core.views.permission_denied"

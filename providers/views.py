@@ -10,7 +10,9 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.decorators import method_decorator
 from django.views import View
+from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, FormView, TemplateView
 from django_ratelimit.core import is_ratelimited
 
@@ -324,6 +326,8 @@ class RemoveColleagueView(TeamActionMixin, FormView):
         messages.success(self.request, f"{self.member.full_name} has been removed from your team")
 
 
+# The secret is in the address and the page names the invited person: never stored.
+@method_decorator(never_cache, name="dispatch")
 class AcceptInvitationView(ServiceFormMixin, FormView):
     """The page the invitation email links to: the colleague chooses a password and is in."""
 

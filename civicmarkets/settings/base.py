@@ -37,7 +37,10 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    # Swagger UI's files, served from here rather than a CDN (core/api/docs.py).
+    "drf_spectacular_sidecar",
     "axes",
+    "csp",
     "core",
     "accounts",
     "commissioning",
@@ -47,11 +50,16 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Security headers (see "Security headers" below): the Content-Security-Policy.
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Security headers: pages shown to a signed-in person or from their session are never
+    # stored (Cache-Control: private, no-store). After authentication, which it reads.
+    "core.http_cache.PrivatePagesNotStoredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it reads the outcome of authentication.
@@ -157,6 +165,26 @@ X_FRAME_OPTIONS = "DENY"
 # /healthz is probed over plain HTTP by the load balancer and the compose health check.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
+# --- Security headers: Content-Security-Policy (django-csp) -----------------------------------
+# Pages load scripts, styles, fonts and images only from this origin (static files, Swagger UI
+# from drf-spectacular-sidecar): no inline script, style attribute or event handler runs, so
+# markup that slipped past escaping cannot execute. The browser tests fail on any violation.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# Where browsers send violation reports (e.g. a collector of your own); none by default.
+if _csp_report_uri := env.str("CSP_REPORT_URI", default=""):
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [_csp_report_uri]
+
 # The REST API at /api/v1/ (see core/api/): API keys or the browser session, scopes, the
 # apps' Policies, cursor pages, throttles, one error shape and an OpenAPI 3 schema.
 REST_FRAMEWORK = {
@@ -169,6 +197,11 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "core.api.filters.StrictOrderingFilter",
+    ],
+    # DRF's own two, the browsable API fitted to the Content-Security-Policy.
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "core.api.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.CursorPage",
     "PAGE_SIZE": 50,
@@ -199,6 +232,11 @@ SPECTACULAR_SETTINGS = {
         "(follow `next`); every error has the shape `{detail, errors}`."
     ),
     "VERSION": "1.0.0",
+    # Swagger UI from the platform's own static files: no third-party script on this origin.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    # Deep links put a link inside each operation's button: nested controls that screen
+    # readers and touch users cannot use (axe: nested-interactive, target-size).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False},
     "SCHEMA_PATH_PREFIX": r"/api/(v1|ocds)",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
@@ -223,8 +261,9 @@ SPECTACULAR_SETTINGS = {
 OCDS_OCID_PREFIX = env.str("OCDS_OCID_PREFIX", default="ocds-civicm1")
 OCDS_PUBLISHER_NAME = env.str("OCDS_PUBLISHER_NAME", default="CivicMarkets")
 OCDS_PUBLISHER_URI = env.str("OCDS_PUBLISHER_URI", default="")
-# Public base URL, for links in OCDS packages and webhooks (e.g. https://civicmarkets.example).
-PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+# Public base URL, for links in OCDS packages and webhooks (e.g. https://civicmarkets.example):
+# SITE_URL unless set apart. `check --deploy` refuses either left at a local address.
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default=SITE_URL)
 
 # Celery: Redis is the broker. `make run` falls back to kombu's filesystem transport
 # (CELERY_BROKER_URL=filesystem://) when no Redis answers.
