@@ -170,3 +170,65 @@ def test_every_admin_page_is_read_only_unless_a_service_does_the_writing(model_a
         assert not allowed or (label, action) in WRITES_THROUGH_A_SERVICE, (
             f"{label}'s admin lets staff {action} rows without a service"
         )
+
+
+# --- the actions staff keep, each through a service --------------------------------------------
+
+
+def test_staff_switch_off_a_webhook_endpoint_with_a_reason(sign_in):
+    from core.models import WebhookEndpoint
+
+    endpoint = WebhookEndpoint.objects.create(
+        provider=ProviderFactory(),
+        url="https://hooks.example.org/civicmarkets",
+        events=["tender.published"],
+        secret="not-shown",
+    )
+    staff = StaffFactory()
+    client = sign_in(staff)
+    changelist = "/admin/core/webhookendpoint/"
+    page = client.get(f"{changelist}{endpoint.pk}/change/").content.decode()
+    assert "not-shown" not in page
+    selection = {"action": "switch_off", "_selected_action": [endpoint.pk]}
+    assert "Switch off endpoints: why?" in client.post(changelist, selection).content.decode()
+
+    client.post(changelist, {**selection, "apply": "yes", "reason": "Posts to a phishing site."})
+
+    endpoint.refresh_from_db()
+    assert not endpoint.active
+    assert endpoint.disabled_reason == "Switched off by platform staff: Posts to a phishing site."
+    entry = AuditEntry.objects.get(action="webhook.switched_off")
+    assert (entry.actor, entry.after) == (
+        staff,
+        {"active": False, "reason": "Posts to a phishing site."},
+    )
+
+
+def test_staff_lift_a_sign_in_lock_out_with_a_reason(sign_in):
+    from axes.models import AccessAttempt
+
+    attempt = AccessAttempt.objects.create(
+        username="officer@northshire.example",
+        ip_address="203.0.113.7",
+        user_agent="browser",
+        failures_since_start=5,
+        get_data="",
+        post_data="",
+        http_accept="",
+        path_info="/accounts/login/",
+    )
+    staff = StaffFactory()
+    client = sign_in(staff)
+    changelist = "/admin/axes/accessattempt/"
+    assert client.post(f"{changelist}{attempt.pk}/delete/", {"post": "yes"}).status_code == 403
+    selection = {"action": "lift_lockout", "_selected_action": [attempt.pk]}
+
+    client.post(changelist, {**selection, "apply": "yes", "reason": "Phoned and confirmed."})
+
+    assert not AccessAttempt.objects.exists()
+    entry = AuditEntry.objects.get(action="sign_in.lockout_lifted")
+    assert (entry.actor, entry.before, entry.after) == (
+        staff,
+        {"username": "officer@northshire.example", "failures": 5},
+        {"reason": "Phoned and confirmed."},
+    )

@@ -107,3 +107,5 @@ def test_no_admin_page_changes_when_a_sealed_bid_arrives():
     after = story.snapshot()
     changed = [key for key in before if before[key] != after[key]]
     assert not changed, f"these admin pages changed when a sealed bid arrived: {changed}"
+    broken = [key for key, (status, _) in after.items() if status >= 500]
+    assert not broken, f"these admin pages failed: {broken}"

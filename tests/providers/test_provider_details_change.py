@@ -242,7 +242,7 @@ def test_telling_us_it_has_grown_stops_bids_for_small_providers_at_once(small_lo
 
 @pytest.mark.parametrize("how", ["staff approved a change", "the provider told us"])
 def test_a_bid_that_no_longer_qualifies_at_closing_is_not_eligible_and_not_scored(
-    sign_in, small_lot, how
+    api, sign_in, small_lot, how
 ):
     from commissioning.services.evaluation import conflict_declare
     from commissioning.services.tenders import tender_start_evaluation, tenders_close_due
@@ -280,6 +280,8 @@ def test_a_bid_that_no_longer_qualifies_at_closing_is_not_eligible_and_not_score
     # The bidder reads why.
     bids_page = sign_in(grown).get("/bids/").content.decode()
     assert "Not eligible" in bids_page and "so the bid is not eligible" in bids_page
+    [listed] = api.as_key(grown, "bids:read").get("/api/v1/bids/").json()["results"]
+    assert (listed["status"], listed["ineligible_reason"]) == ("ineligible", reason)
     # The panel reads why, and ranks only the eligible bid.
     tender_start_evaluation(tender=tender, actor=tender.created_by)
     member = tender.panel_members.get().user
