@@ -12,10 +12,12 @@ import re
 import pytest
 from django.apps import apps as django_apps
 from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
 from commissioning.choices import CriterionKind
+from commissioning.models import Bid
 from commissioning.services.bids import bid_submit
 from tests.factories import ProviderAdminFactory, StaffFactory, published_tender
 
@@ -109,3 +111,15 @@ def test_no_admin_page_changes_when_a_sealed_bid_arrives():
     assert not changed, f"these admin pages changed when a sealed bid arrived: {changed}"
     broken = [key for key, (status, _) in after.items() if status >= 500]
     assert not broken, f"these admin pages failed: {broken}"
+
+
+def test_the_admins_view_on_site_link_tells_a_sealed_bid_from_a_missing_one_no_better():
+    story = Story()
+    story.bid()
+    bid_type = ContentType.objects.get_for_model(Bid)
+    [bid] = Bid.objects.all()
+    pages = [
+        story.client.get(f"/admin/r/{bid_type.pk}/{bid_id}/") for bid_id in (bid.pk, bid.pk + 999)
+    ]
+    assert pages[0].status_code == pages[1].status_code == 404
+    assert CSRF.sub("", pages[0].content.decode()) == CSRF.sub("", pages[1].content.decode())
