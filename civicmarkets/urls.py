@@ -28,6 +28,8 @@ urlpatterns = [
     # Contract management: renewal decisions and extensions.
     path("contract-management/", include("commissioning.urls_renewals")),
     path("providers/", include("providers.urls")),
+    # Platform staff's corrections, each through a service with a reason.
+    path("staff/", include("core.urls_staff")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("civicmarkets.urls_api")),
     path("api/ocds/", include("commissioning.api.urls_ocds")),

@@ -368,6 +368,10 @@ class Bid(models.Model):
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     # Copied out of the sealed contents when the bids are opened, for ranking and open data.
     opened_price = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    # Why the bid was found not eligible when its tender closed (status "ineligible"), in
+    # words the panel and the bidder both read. Defaulted in the database too, so bulk loads
+    # written in SQL (bench/seed_contracts.py) need not name it.
+    ineligible_reason = models.TextField(blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["tender", "lot", "id"]

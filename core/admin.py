@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from .admin_base import ServiceOwnedAdmin, admin_action_with_form
 from .models import AuditEntry, Heartbeat
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ServiceOwnedAdmin):
     """Read-only: the audit log is append-only, and the database refuses edits anyway."""
 
     list_display = ("occurred_at", "actor_label", "action", "object_type", "object_label")
@@ -29,30 +30,19 @@ class AuditEntryAdmin(admin.ModelAdmin):
             .exclude(object_type="commissioning.Bid", object_id__in=sealed_bids)
         )
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Heartbeat)
-class HeartbeatAdmin(admin.ModelAdmin):
-    list_display = ("name", "last_run_at", "hostname", "runs")
-    readonly_fields = ("name", "last_run_at", "hostname", "runs")
+class HeartbeatAdmin(ServiceOwnedAdmin):
+    """Read-only: written by core.services.heartbeat_record."""
 
-    def has_add_permission(self, request):
-        return False
+    list_display = ("name", "last_run_at", "hostname", "runs")
 
 
 from .models import JobRun  # noqa: E402
 
 
 @admin.register(JobRun)
-class JobRunAdmin(admin.ModelAdmin):
+class JobRunAdmin(ServiceOwnedAdmin):
     """Read-only: runs are written by core.jobs.job_run, never by hand."""
 
     list_display = ("job", "started_at", "finished_at", "status", "rows_processed", "hostname")
@@ -67,22 +57,14 @@ class JobRunAdmin(admin.ModelAdmin):
         "hostname",
     )
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 from .models import WebhookDelivery, WebhookEndpoint  # noqa: E402
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(admin.ModelAdmin):
-    """Staff can see and switch off endpoints; the signing secret is never shown here."""
+class WebhookEndpointAdmin(ServiceOwnedAdmin):
+    """Staff see endpoints and switch them off, with a reason, through
+    core.webhooks.webhook_endpoint_switch_off; the signing secret is never shown here."""
 
     list_display = ("url", "commissioner", "provider", "active", "created_at")
     list_filter = ("active",)
@@ -99,22 +81,28 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
         "created_by",
         "created_at",
     )
-    readonly_fields = (
-        "url",
-        "events",
-        "commissioner",
-        "provider",
-        "consecutive_failures",
-        "created_by",
-        "created_at",
-    )
+    actions = ["switch_off"]
 
-    def has_add_permission(self, request):
-        return False
+    @admin.action(description="Switch off selected endpoints")
+    def switch_off(self, request, queryset):
+        from .webhooks import webhook_endpoint_switch_off
+
+        return admin_action_with_form(
+            self,
+            request,
+            queryset,
+            action="switch_off",
+            title="Switch off endpoints: why?",
+            service=lambda endpoint, reason: webhook_endpoint_switch_off(
+                endpoint=endpoint, actor=request.user, reason=reason
+            ),
+            done="Switched off",
+            reason_note="kept in the audit log and shown to the endpoint's owners",
+        )
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(ServiceOwnedAdmin):
     """Read-only: deliveries are written by core.webhooks."""
 
     list_display = ("event", "endpoint", "status", "attempts", "last_status_code", "created_at")
@@ -135,9 +123,3 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         "created_at",
         "delivered_at",
     )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

@@ -115,7 +115,7 @@ def dashboard_for(user) -> dict:
     """The figures and lists each role's dashboard shows, with the queries they need."""
     from accounts.models import User
     from providers.choices import VerificationStatus
-    from providers.models import ProviderOrganisation
+    from providers.models import ProviderDetailsChange, ProviderOrganisation
 
     if user.is_commissioner_user:
         from commissioning.selectors_tendering import officer_tender_counts
@@ -137,6 +137,9 @@ def dashboard_for(user) -> dict:
         return {
             "providers_awaiting_verification": ProviderOrganisation.objects.filter(
                 verification_status=VerificationStatus.UNVERIFIED
+            ).count(),
+            "provider_changes_waiting": ProviderDetailsChange.objects.filter(
+                status=ProviderDetailsChange.Status.PENDING
             ).count(),
             "healthy": healthy,
             "health": report,

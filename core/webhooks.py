@@ -893,3 +893,37 @@ def _disable(endpoint: WebhookEndpoint, *, last_error: str) -> None:
                 f"endpoint back on:\n{address}\n"
             ),
         )
+
+
+# --- platform staff -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def webhook_endpoint_switch_off(*, endpoint: WebhookEndpoint, actor, reason: str):
+    """Platform staff switch off an organisation's endpoint (one that misbehaves, or points
+    somewhere it should not), with the reason its owners see; the owners switch it on again
+    from their webhook page once it is put right."""
+    from .services import audit_record
+
+    if not is_platform_staff(actor):
+        raise NotPermitted("Only platform staff can switch off other organisations' webhooks.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(
+            "Enter why the endpoint is switched off",
+            field_errors={"reason": ["Enter why the endpoint is switched off"]},
+        )
+    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+    if not endpoint.active:
+        raise DomainError("This endpoint is already switched off.")
+    endpoint.active = False
+    endpoint.disabled_reason = f"Switched off by platform staff: {reason}"[:255]
+    endpoint.save(update_fields=["active", "disabled_reason", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="webhook.switched_off",
+        target=endpoint,
+        before={"active": True},
+        after={"active": False, "reason": reason},
+    )
+    return endpoint

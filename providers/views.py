@@ -233,6 +233,7 @@ class ProviderTeamView(OrganisationTeamView):
             ],
             "invitations": list(selectors.pending_invitations(provider)) if can_manage_team else [],
             "identifiers": list(provider.identifiers.all()),
+            "pending_change": selectors.pending_details_change(provider),
             "regions": _region_labels(provider.regions),
             "exclusion": selectors.exclusion_in_force(provider) if sees_exclusions(user) else None,
         }
@@ -248,10 +249,21 @@ class ProviderEditView(OrganisationEditView):
     form_class = ProviderDetailsForm
     team_url_name = "providers:team"
 
+    def get_initial(self):
+        # A change waiting for staff is what the provider last told us: show that, so saving
+        # the other details does not take it back.
+        waiting = selectors.pending_details_change(self.object)
+        return {**super().get_initial(), **(waiting.proposed() if waiting else {})}
+
     def perform(self, form):
         self.object = services.provider_update(
             provider=self.object, actor=self.request.user, **form.cleaned_data
         )
+        if selectors.pending_details_change(self.object) is not None:
+            self.success_message = (
+                "Your organisation's details have been saved. Platform staff will check the "
+                "change of size before it applies"
+            )
 
 
 class TeamActionMixin(RecordAccessMixin, ServiceFormMixin):

@@ -38,6 +38,7 @@ from ..models import (
     TenderStatusChange,
 )
 from ..permissions import tender_policy
+from .bids import bids_recheck_at_closing
 
 DRAFT_FIELDS = (
     "title",
@@ -372,10 +373,14 @@ def tender_cancel(*, tender: Tender, actor, reason: str) -> Tender:
 # --- closing ------------------------------------------------------------------------------
 
 
-def _open_bids(tender: Tender, now) -> int:
-    """Unwraps the tender's key and copies each live bid's price out for ranking."""
+def _open_bids(tender: Tender, now, *, actor=None) -> int:
+    """Unwraps the tender's key and copies each live bid's price out for ranking; a bid no
+    longer eligible for its reserved lot is set aside first, unopened."""
     tender.bids_opened_at = now
-    bids = list(Bid.objects.filter(tender=tender, status="submitted").select_related("tender"))
+    bids = list(
+        Bid.objects.filter(tender=tender, status="submitted").select_related("tender", "lot")
+    )
+    bids = bids_recheck_at_closing(tender=tender, bids=bids, actor=actor)
     for bid in bids:
         bid.tender = tender
         bid.opened_price = sealing.open_bid_contents(bid)["price"]
@@ -392,7 +397,7 @@ def tender_close(*, tender: Tender, actor=None) -> Tender:
     if tender.status == TenderStatus.PUBLISHED and tender.submission_deadline > now:
         raise DomainError("This tender's submission deadline has not passed yet.")
     tender = transition(tender, TenderStatus.CLOSED, actor=actor, closed_at=now)
-    opened = _open_bids(tender, now)
+    opened = _open_bids(tender, now, actor=actor)
     tender.save(update_fields=["bids_opened_at"])
     audit_record(actor=actor, action="tender.bids_opened", target=tender, after={"bids": opened})
     _notify_panel(tender, bids=opened)
