@@ -21,6 +21,8 @@ PRODUCTION_ENV = {
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "ALLOWED_HOSTS": "civicmarkets.example.org",
     "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.org:587",
+    "AUDIT_HMAC_KEY": "production-like-audit-hmac-key-4b1d9e7a0c2f5e8d3a6b",
+    "AUDIT_CHECKPOINT_SIGNING_KEY": "cHJvZHVjdGlvbi1saWtlLWNoZWNrcG9pbnQta2V5ISE=",
 }
 
 
