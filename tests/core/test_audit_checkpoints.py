@@ -98,3 +98,15 @@ def test_deploy_check_refuses_a_production_without_the_audit_keys():
         patch.setattr(settings, "AUDIT_CHECKPOINT_SIGNING_KEY", "")
         ids = {message.id for message in run_checks(include_deployment_checks=True)}
     assert {"audit.E001", "audit.E002"} <= ids
+
+
+@pytest.mark.django_db(transaction=True)
+def test_verify_follows_checkpoints_published_at_a_url(live_server, capsys):
+    from django.core.management import call_command
+
+    for _ in range(3):
+        _audited(1)
+        audit_checkpoint_publish()
+    url = f"{live_server.url}/api/v1/audit/checkpoints/?page_size=1"
+    call_command("verify_audit_chain", "--checkpoints", url)
+    assert "matches 3 stored and 3 external signed checkpoint(s)" in capsys.readouterr().out

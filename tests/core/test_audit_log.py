@@ -122,3 +122,30 @@ def test_entry_rolls_back_with_the_change_it_describes():
         audit_record(actor=None, action="commissioner.updated", target=commissioner)
         raise RuntimeError("the change failed after the entry was written")
     assert not AuditEntry.objects.exists()
+
+
+def test_staff_cannot_count_bids_in_the_audit_log_before_the_deadline(client):
+    # Adapted: the entry is now held out of the chain until the tender's bids are opened by
+    # the service that opens them (it used to be filtered out of the admin by a query).
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from commissioning.models import Tender
+    from commissioning.services.tenders import tender_close
+    from tests.factories import StaffFactory, published_tender, sealed_bid
+
+    tender = published_tender(lots=1)
+    bid = sealed_bid(lot=tender.lots.get())
+    audit_record(actor=None, action="bid.submitted", target=bid)
+    seal_everything()
+    client.force_login(StaffFactory(), backend="django.contrib.auth.backends.ModelBackend")
+    page = client.get("/admin/core/auditentry/").content.decode()
+    assert "bid.submitted" not in page
+    Tender.objects.filter(pk=tender.pk).update(
+        clarification_deadline=timezone.now() - timedelta(hours=2),
+        submission_deadline=timezone.now() - timedelta(minutes=1),
+    )
+    tender_close(tender=Tender.objects.get(pk=tender.pk), actor=None)
+    seal_everything()
+    assert "bid.submitted" in client.get("/admin/core/auditentry/").content.decode()
