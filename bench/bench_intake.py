@@ -9,7 +9,9 @@ bottleneck: the server's throughput is. A marker fresh for each run goes into ev
 description, so this run's complaints are counted exactly, whatever earlier runs left.
 
 Reported: complaints accepted per second, p50 and p95 latency of the POST, errors (any answer
-but 201, or a broken connection), and that every accepted complaint was stored once.
+but 201, or a broken connection), and that every accepted complaint was stored once. Then the
+same again (fewer complaints each) while one transaction elsewhere has written an audit entry
+and stays open for STUCK_SECONDS, as an admin's console or a slow job would.
 
     python bench/run.py --only intake [--scale N]
 
@@ -38,6 +40,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = 50
 PER_CLIENT = 20
 PER_ADDRESS = 5  # well under the public limit of 10 complaints per address an hour
+STUCK_SECONDS = 15
+PER_CLIENT_STUCK = 4
 
 
 def _free_port() -> int:
@@ -169,34 +173,17 @@ def run(scale: float) -> list[Row]:
     port = _free_port()
     log = tempfile.NamedTemporaryFile("w+", prefix="bench-gunicorn-", suffix=".log")  # noqa: SIM115
     server = _start_gunicorn(port, log)
+    reference = f"CM-C-{contract.pk:06d}"
     try:
         _wait_for(port)
-        results, lock = [], threading.Lock()
-        gate = threading.Barrier(CLIENTS + 1)
-        threads = [
-            threading.Thread(
-                target=_client,
-                args=(number,),
-                kwargs={
-                    "port": port,
-                    "contract": f"CM-C-{contract.pk:06d}",
-                    "marker": marker,
-                    "count": per_client,
-                    "subnet": subnet,
-                    "results": results,
-                    "lock": lock,
-                    "start_gate": gate,
-                },
+        results, elapsed = _round(port, reference, marker, per_client, subnet, first=0)
+        # The same while one transaction holds an audit entry open (an admin session, a slow
+        # job): with one lock for every audited write, every complaint waited for it.
+        stuck_marker = f"{marker}-stuck"
+        with _stuck_transaction(contract):
+            stuck, stuck_elapsed = _round(
+                port, reference, stuck_marker, PER_CLIENT_STUCK, subnet, first=CLIENTS
             )
-            for number in range(CLIENTS)
-        ]
-        for thread in threads:
-            thread.start()
-        gate.wait()
-        began = time.perf_counter()
-        for thread in threads:
-            thread.join()
-        elapsed = time.perf_counter() - began
     finally:
         server.terminate()
         try:
@@ -207,32 +194,112 @@ def run(scale: float) -> list[Row]:
         server_log = log.read()
         log.close()
 
-    latencies = [ms for lat, _, _, _ in results for ms in lat]
-    accepted = sum(a for _, a, _, _ in results)
-    errors = sum(e for _, _, e, _ in results)
-    references = [ref for _, _, _, refs in results for ref in refs]
-    stored = Complaint.objects.filter(description__startswith=marker).count()
-    if errors:
-        print(server_log[-3000:])
     gunicorn = (
         f"{os.environ.get('BENCH_INTAKE_WORKERS', '4')} workers x "
         f"{os.environ.get('BENCH_INTAKE_THREADS', '4')} threads"
     )
-    return [
-        Row("intake (HTTP)", "clients x complaints each", f"{CLIENTS} x {per_client}"),
+    rows = [
         Row("intake (HTTP)", "gunicorn", gunicorn),
-        Row("intake (HTTP)", "throughput (complaints/s)", f"{accepted / elapsed:.1f}"),
+        Row("intake (HTTP)", "database", settings.DATABASES["default"]["NAME"]),
+    ]
+    for label, outcome, took, each, mark in (
+        ("intake (HTTP)", results, elapsed, per_client, marker),
+        (
+            f"intake, {STUCK_SECONDS} s stuck transaction",
+            stuck,
+            stuck_elapsed,
+            PER_CLIENT_STUCK,
+            stuck_marker,
+        ),
+    ):
+        rows += _summary(label, outcome, took, each, mark, Complaint)
+    if any(e for _, _, e, _ in results + stuck):
+        print(server_log[-3000:])
+    return rows
+
+
+def _summary(label, results, elapsed, per_client, marker, complaint_model) -> list[Row]:
+    latencies = [ms for lat, _, _, _ in results for ms in lat]
+    accepted = sum(a for _, a, _, _ in results)
+    errors = sum(e for _, _, e, _ in results)
+    references = [ref for _, _, _, refs in results for ref in refs]
+    # The stuck round's marker extends the first's: count each round's own complaints.
+    stored = complaint_model.objects.filter(description__startswith=f"{marker} ").count()
+    return [
+        Row(label, "clients x complaints each", f"{CLIENTS} x {per_client}"),
+        Row(label, "throughput (complaints/s)", f"{accepted / elapsed:.1f}"),
         Row(
-            "intake (HTTP)",
+            label,
             "POST latency p50 / p95 (ms)",
             f"{_percentile(latencies, 0.50):.0f} / {_percentile(latencies, 0.95):.0f}",
         ),
-        Row("intake (HTTP)", "errors (not 201)", f"{errors}", "0"),
+        Row(label, "errors (not 201)", f"{errors}", "0"),
         Row(
-            "intake (HTTP)",
+            label,
             "accepted / stored / distinct references",
             f"{accepted} / {stored} / {len(set(references))}",
             "all equal",
         ),
-        Row("intake (HTTP)", "database", settings.DATABASES["default"]["NAME"]),
     ]
+
+
+def _round(port, contract, marker, per_client, subnet, *, first) -> tuple[list, float]:
+    """Every client posts `per_client` complaints as fast as answered; returns the results
+    and the seconds from the first request to the last answer."""
+    results, lock = [], threading.Lock()
+    gate = threading.Barrier(CLIENTS + 1)
+    threads = [
+        threading.Thread(
+            target=_client,
+            args=(first + number,),
+            kwargs={
+                "port": port,
+                "contract": contract,
+                "marker": marker,
+                "count": per_client,
+                "subnet": subnet,
+                "results": results,
+                "lock": lock,
+                "start_gate": gate,
+            },
+        )
+        for number in range(CLIENTS)
+    ]
+    for thread in threads:
+        thread.start()
+    gate.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    return results, time.perf_counter() - began
+
+
+class _stuck_transaction:
+    """A transaction, on a connection of its own, that writes an audit entry and stays open
+    for STUCK_SECONDS (or until the round ends, if sooner)."""
+
+    def __init__(self, contract):
+        self.contract = contract
+        self.written, self.done = threading.Event(), threading.Event()
+
+    def _hold(self):
+        from django.db import transaction
+
+        from core.services import audit_record
+
+        try:
+            with transaction.atomic():
+                audit_record(actor=None, action="bench.stuck", target=self.contract)
+                self.written.set()
+                self.done.wait(timeout=STUCK_SECONDS)
+        finally:
+            connection.close()
+
+    def __enter__(self):
+        self.thread = threading.Thread(target=self._hold)
+        self.thread.start()
+        self.written.wait(timeout=30)
+
+    def __exit__(self, *exc):
+        self.done.set()
+        self.thread.join()
