@@ -4,6 +4,7 @@ of checkpoints."""
 from dataclasses import dataclass, field
 from datetime import UTC
 
+from django.db import connection, transaction
 from django.db.models import QuerySet
 
 from . import audit_signing
@@ -53,7 +54,18 @@ def audit_chain_check(
     the chain against its head (an HMAC the sealer keeps: a chain cut short or truncated no
     longer matches it) and against every signed checkpoint, stored or `external_checkpoints`
     (dicts as the API publishes them): a rewrite, even a consistent one, cannot match a
-    checkpoint signed before it without the signing key."""
+    checkpoint signed before it without the signing key.
+
+    Everything is read from one snapshot (REPEATABLE READ), so a sealer chaining entries
+    meanwhile cannot make the walk and the head disagree."""
+    if connection.in_atomic_block:
+        return _chain_check(external_checkpoints, extra_public_keys, chunk_size)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        return _chain_check(external_checkpoints, extra_public_keys, chunk_size)
+
+
+def _chain_check(external_checkpoints, extra_public_keys, chunk_size) -> ChainCheck:
     check = ChainCheck()
     keys = audit_signing.hmac_keys()
     if not keys:

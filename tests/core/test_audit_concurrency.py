@@ -129,3 +129,32 @@ def test_a_long_transaction_holds_up_neither_other_audited_writes_nor_their_seal
     seal_everything()
     assert [e.action for e in chain()] == ["commissioner.updated"] * 5 + ["slow.job"]
     call_command("verify_audit_chain", "--no-seal")
+
+
+def test_checking_the_chain_while_it_grows_raises_no_false_alarm():
+    from core.selectors import audit_chain_check
+
+    commissioner = CommissionerFactory()
+    growing = threading.Event()
+    growing.set()
+
+    def write_and_seal(_):
+        n = 0
+        while growing.is_set():
+            audit_record(actor=None, action="commissioner.updated", target=commissioner)
+            n += 1
+            if n % 3 == 0:
+                audit_seal()
+
+    threads, failures = _in_threads(write_and_seal, 2)
+    try:
+        problems = []
+        for _ in range(15):
+            problems += audit_chain_check().problems
+            time.sleep(0.02)
+    finally:
+        growing.clear()
+        for thread in threads:
+            thread.join(timeout=60)
+    assert failures == []
+    assert problems == []

@@ -3,17 +3,22 @@ all of the application's work, and cannot rewrite, empty or unguard the audit lo
 
 import secrets
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
 
 from accountability.services.complaints import complaint_submit
+from commissioning.models import Tender
+from commissioning.services.bids import bid_submit
+from commissioning.services.tenders import tender_close
 from core.models import AuditEntry
 from core.services_audit import audit_checkpoint_publish
 from tests.audit import chain, seal_everything
-from tests.factories import ContractFactory
+from tests.factories import ContractFactory, ProviderAdminFactory, published_tender
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -56,19 +61,30 @@ def _refused(sql, params=()):
 
 def test_the_application_role_does_the_work_but_cannot_touch_the_audit_log(app_role):
     contract = ContractFactory()
+    lot = published_tender(lots=1).lots.get()
+    bidder = ProviderAdminFactory()
+    answers = {str(c.pk): "Our answer" for c in lot.tender.criteria.exclude(kind="price")}
     with connected_as(app_role):
         with connection.cursor() as cursor:
             cursor.execute("SELECT current_user")
             assert cursor.fetchone()[0] == app_role
-        # The application's work: a complaint (with its audit entry and emails), sealing the
-        # audit log, and signing a checkpoint.
+        # The application's work: a complaint (with its audit entry and emails), a sealed bid
+        # (its entry held), closing the tender (which releases it), sealing the audit log,
+        # and signing a checkpoint.
+        bid_submit(lot=lot, actor=bidder, price="1000", answers=answers, partners=[], documents=[])
+        Tender.objects.filter(pk=lot.tender_id).update(
+            clarification_deadline=timezone.now() - timedelta(hours=2),
+            submission_deadline=timezone.now() - timedelta(minutes=1),
+        )
+        tender_close(tender=Tender.objects.get(pk=lot.tender_id), actor=None)
         complaint_submit(
             contract=contract, category="quality", description="Nobody came on Tuesday."
         )
         seal_everything()
         assert audit_checkpoint_publish() is not None
+        actions = [e.action for e in chain()]
+        assert {"bid.submitted", "tender.bids_opened", "complaint.submitted"} <= set(actions)
         entry = chain()[-1]
-        assert entry.action == "complaint.submitted"
 
         # And what it cannot do, even on purpose.
         assert "permission denied" in _refused(
