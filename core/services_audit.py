@@ -38,7 +38,7 @@ AUDIT_SEAL_LOCK = 7_402_912
 
 SEAL_BATCH = 5000
 
-_UNSEALED_SETTLED = """
+_UNSEALED_COMMITTED = """
     SELECT e.id
       FROM core_auditentry e
      WHERE e.position IS NULL
@@ -73,7 +73,7 @@ def _seal_batch(*, key_id: str, key: bytes, batch: int) -> int:
             cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [AUDIT_SEAL_LOCK])
             if not cursor.fetchone()[0]:
                 return 0  # another sealer is chaining these entries right now
-            cursor.execute(_UNSEALED_SETTLED, [batch])
+            cursor.execute(_UNSEALED_COMMITTED, [batch])
             ids = [row[0] for row in cursor.fetchall()]
         if not ids:
             return 0
