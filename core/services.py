@@ -18,7 +18,7 @@ def audit_record(
     Call it inside the service's transaction: the entry commits or rolls back with the change
     it describes. It locks nothing, so audited writes never wait for one another: the entry is
     written unchained, with its transaction's id, and the sealer chains it once that
-    transaction has ended (`core.services_audit.audit_seal`, every few seconds).
+    transaction has committed (`core.services_audit.audit_seal`, every few seconds).
     """
     with transaction.atomic():
         entry = AuditEntry.objects.create(

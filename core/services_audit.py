@@ -54,7 +54,7 @@ class AuditChainBroken(Exception):
 
 
 def audit_seal(*, batch: int = SEAL_BATCH) -> int:
-    """Chains the entries of transactions that have ended; returns how many it chained.
+    """Chains the entries of committed transactions; returns how many it chained.
 
     Raises ImproperlyConfigured without AUDIT_HMAC_KEY, and AuditChainBroken when the head
     no longer matches the chain (run `verify_audit_chain` to see why)."""
