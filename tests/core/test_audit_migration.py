@@ -46,16 +46,17 @@ def _old_entries(apps, count=4, break_at=None):
         entry.save()
 
 
-@pytest.fixture
-def old_schema():
-    apps = _migrate(BEFORE)
-    yield apps
-    _migrate(AFTER)
+def test_an_intact_old_chain_is_re_chained_and_a_broken_one_stops_the_migration(capsys):
+    old_schema = _migrate(BEFORE)
+    try:
+        _old_entries(old_schema, break_at=2)
+        with pytest.raises(RuntimeError, match="broken"):
+            _migrate(AFTER)
+        old_schema.get_model("core", "AuditEntry").objects.all().delete()
 
-
-def test_an_intact_old_chain_is_re_chained_under_the_hmac(old_schema, capsys):
-    _old_entries(old_schema)
-    _migrate(AFTER)
+        _old_entries(old_schema)
+    finally:
+        _migrate(AFTER)
     call_command("verify_audit_chain", "--no-seal")
     assert "intact (4 entries)" in capsys.readouterr().out
     with connection.cursor() as cursor:
@@ -64,11 +65,3 @@ def test_an_intact_old_chain_is_re_chained_under_the_hmac(old_schema, capsys):
     assert [(p, json.loads(a) if isinstance(a, str) else a) for p, a in rows] == [
         (n + 1, {"n": n}) for n in range(4)
     ]
-
-
-def test_a_broken_old_chain_stops_the_migration(old_schema):
-    _old_entries(old_schema, break_at=2)
-    with pytest.raises(RuntimeError, match="broken"):
-        _migrate(AFTER)
-    with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM core_auditentry")

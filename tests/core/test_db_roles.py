@@ -110,19 +110,21 @@ def test_the_application_role_does_the_work_but_cannot_touch_the_audit_log(app_r
     call_command("verify_audit_chain", "--no-seal", verbosity=0)
 
 
+@pytest.mark.django_db
 def test_the_role_command_refuses_a_superuser():
     with pytest.raises(CommandError, match="superuser"):
         call_command("db_app_role", connection.settings_dict["USER"] or "postgres")
 
 
-def test_the_role_command_sets_a_password_from_the_environment(app_role, monkeypatch):
+@pytest.mark.django_db
+def test_the_role_command_sets_a_password_from_the_environment(monkeypatch):
+    # Inside the test's transaction: the role is gone when it rolls back.
+    role = f"cm_test_app_{secrets.token_hex(4)}"
     monkeypatch.setenv("TEST_APP_DB_PASSWORD", "s3cret-for-the-test-role")
-    call_command("db_app_role", app_role, "--password-env", "TEST_APP_DB_PASSWORD", verbosity=0)
+    call_command("db_app_role", role, "--password-env", "TEST_APP_DB_PASSWORD", verbosity=0)
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT rolpassword IS NOT NULL FROM pg_authid WHERE rolname = %s", [app_role]
-        )
+        cursor.execute("SELECT rolpassword IS NOT NULL FROM pg_authid WHERE rolname = %s", [role])
         assert cursor.fetchone()[0]
     monkeypatch.setenv("TEST_APP_DB_PASSWORD", "")
     with pytest.raises(CommandError, match="empty or unset"):
-        call_command("db_app_role", app_role, "--password-env", "TEST_APP_DB_PASSWORD")
+        call_command("db_app_role", role, "--password-env", "TEST_APP_DB_PASSWORD")

@@ -47,6 +47,7 @@ def _timed(request):
     return response, time.monotonic() - began
 
 
+@pytest.mark.django_db
 def test_every_connection_carries_the_timeouts():
     with connection.cursor() as cursor:
         cursor.execute(
