@@ -86,7 +86,7 @@ def api_key_issue(
 
 @transaction.atomic
 def api_key_revoke(*, api_key: ApiKey, actor: User) -> ApiKey:
-    api_key = ApiKey.objects.select_for_update().get(pk=api_key.pk)
+    api_key = ApiKey.objects.select_for_update(of=("self",), no_key=True).get(pk=api_key.pk)
     if not api_key_policy.can(actor, api_key, Action.CHANGE):
         raise NotPermitted(api_key_policy.refusals[Action.CHANGE])
     if api_key.revoked_at is not None:

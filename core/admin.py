@@ -1,34 +1,74 @@
 from django.contrib import admin
+from django.contrib.admin.utils import quote
+from django.contrib.admin.views.main import ChangeList
+from django.urls import reverse
 
 from .admin_base import ServiceOwnedAdmin, admin_action_with_form
 from .models import AuditEntry, Heartbeat
 
 
+class AuditChangeList(ChangeList):
+    def url_for_result(self, result):
+        # Entries are named by their place in the chain, never by their row id: row ids are
+        # taken as entries are written, held ones (about sealed bids) included, so gaps
+        # between them would count bids before closing. Positions have no gaps.
+        return reverse(
+            "admin:core_auditentry_change",
+            args=(quote(result.position),),
+            current_app=self.model_admin.admin_site.name,
+        )
+
+
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ServiceOwnedAdmin):
-    """Read-only: the audit log is append-only, and the database refuses edits anyway."""
+    """Read-only: the audit log is append-only, and the database refuses edits anyway.
 
-    list_display = ("occurred_at", "actor_label", "action", "object_type", "object_label")
+    Staff see the chain: sealed entries in chain order, each at /admin/core/auditentry/
+    <position>/change/. Entries not yet chained (for a few seconds, or, about a sealed bid,
+    until the tender's bids are opened) are not shown, so nothing here moves when a bid
+    arrives."""
+
+    list_display = (
+        "position",
+        "occurred_at",
+        "actor_label",
+        "action",
+        "object_type",
+        "object_label",
+    )
+    list_display_links = ("position", "occurred_at")
     list_filter = ("action", "object_type")
     search_fields = ("actor_label", "object_label", "object_id")
     date_hierarchy = "occurred_at"
+    ordering = ("-position",)
+    actions = None
+    fields = (
+        "position",
+        "occurred_at",
+        "actor_label",
+        "action",
+        "object_type",
+        "object_id",
+        "object_label",
+        "before",
+        "after",
+        "previous_hash",
+        "entry_hash",
+        "sealed_at",
+    )
+    readonly_fields = fields
 
     def get_queryset(self, request):
-        # Entries about bids on tenders still open would let staff count the bids before the
-        # deadline; they appear once the tender's bids are opened.
-        from django.db.models import CharField
-        from django.db.models.functions import Cast
+        return super().get_queryset(request).filter(position__isnull=False)
 
-        from commissioning.models import Bid
+    def get_changelist(self, request, **kwargs):
+        return AuditChangeList
 
-        sealed_bids = Bid.objects.filter(tender__bids_opened_at__isnull=True).values(
-            id_text=Cast("pk", CharField())
-        )
-        return (
-            super()
-            .get_queryset(request)
-            .exclude(object_type="commissioning.Bid", object_id__in=sealed_bids)
-        )
+    def get_object(self, request, object_id, from_field=None):
+        try:
+            return self.get_queryset(request).get(position=int(object_id))
+        except (AuditEntry.DoesNotExist, ValueError, TypeError):
+            return None
 
 
 @admin.register(Heartbeat)

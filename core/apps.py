@@ -8,3 +8,4 @@ class CoreConfig(AppConfig):
     def ready(self):
         # Registers the deployment checks (`manage.py check --deploy`).
         from . import deploy_checks  # noqa: F401
+        from . import checks_audit  # noqa: F401 (registers the audit log's system checks)

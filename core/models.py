@@ -1,8 +1,5 @@
 """Platform-wide records: the append-only audit log and the scheduler's heartbeat."""
 
-import hashlib
-import json
-
 from django.conf import settings
 from django.db import models
 
@@ -12,9 +9,18 @@ GENESIS_HASH = "0" * 64
 class AuditEntry(models.Model):
     """One state change: who did what to which record, when, with the values before and after.
 
-    Entries are append-only: a database trigger (see the migration) refuses UPDATE and
-    DELETE, and each entry carries the hash of the one before it, so `verify_audit_chain`
-    detects an entry that was changed or removed by someone who got past the trigger.
+    Entries are written unchained, in the transaction of the change they describe (with that
+    transaction's id), so audited writes never wait for one another. A sealer
+    (`core.services_audit.audit_seal`, every few seconds) then chains the entries of finished
+    transactions: it gives each its `position` and the keyed hash (HMAC-SHA256) of its
+    contents and of the entry before it. Database triggers (see the migrations) refuse
+    UPDATE except that one sealing, and DELETE and TRUNCATE always. `verify_audit_chain`
+    recomputes the chain and compares it with its head and with signed checkpoints kept
+    outside the database, so neither an edit, nor a removal, nor a consistent rewrite by
+    someone without the key goes unnoticed.
+
+    Entries about a sealed bid are held out of the chain (`held_until` names what releases
+    them) until the tender closes, so nothing staff can see moves when a bid arrives.
     """
 
     occurred_at = models.DateTimeField(db_index=True)
@@ -30,36 +36,98 @@ class AuditEntry(models.Model):
     action = models.CharField(max_length=100, db_index=True)
     object_type = models.CharField(max_length=100)
     object_id = models.CharField(max_length=64)
-    object_label = models.CharField(max_length=255, blank=True)
+    object_label = models.CharField(blank=True, max_length=255)
     before = models.JSONField(default=dict, blank=True)
     after = models.JSONField(default=dict, blank=True)
-    previous_hash = models.CharField(max_length=64)
-    entry_hash = models.CharField(max_length=64, unique=True)
+    # Set by a trigger to pg_current_xact_id() of the inserting transaction, whatever the
+    # application sends: the sealer chains an entry only once that transaction has ended.
+    transaction_id = models.BigIntegerField(null=True, blank=True, editable=False)
+    # An AuditHoldRelease name ("commissioning.Tender:42"): the entry stays out of the chain,
+    # and out of sight, until that release is recorded. Empty for nearly every entry.
+    held_until = models.CharField(max_length=100, blank=True, default="")
+    # The chain, set once by the sealer and never again.
+    position = models.BigIntegerField(null=True, blank=True, unique=True)
+    previous_hash = models.CharField(max_length=64, blank=True, default="")
+    entry_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    key_id = models.CharField(max_length=16, blank=True, default="")
+    sealed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
         verbose_name_plural = "audit entries"
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            # The sealer's work: entries not yet chained, in the order it chains them.
+            models.Index(
+                fields=["transaction_id", "id"],
+                condition=models.Q(position__isnull=True),
+                name="audit_unsealed",
+            ),
+        ]
 
     def __str__(self):
         when = f"{self.occurred_at:%Y-%m-%d %H:%M}"
         return f"{when} {self.actor_label} {self.action} {self.object_label}"
 
-    def compute_hash(self) -> str:
-        payload = {
-            "occurred_at": self.occurred_at.isoformat(),
-            "actor_id": self.actor_id,
-            "actor_label": self.actor_label,
-            "action": self.action,
-            "object_type": self.object_type,
-            "object_id": self.object_id,
-            "object_label": self.object_label,
-            "before": self.before,
-            "after": self.after,
-            "previous_hash": self.previous_hash,
-        }
-        canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
-        return hashlib.sha256(canonical.encode()).hexdigest()
+    @property
+    def is_sealed(self) -> bool:
+        return self.position is not None
+
+    def compute_hash(self, key: bytes | None = None) -> str:
+        """The keyed hash this entry carries once sealed (with `key`, or the current key)."""
+        from .audit_signing import current_hmac_key, entry_hash
+
+        return entry_hash(self, key if key is not None else current_hmac_key()[1])
+
+
+class AuditChainHead(models.Model):
+    """Where the chain ends: its length and last hash, with an HMAC over both, so a chain cut
+    short (its last entries deleted, or the whole table truncated) no longer matches its head,
+    and the head cannot be wound back without the key. One row, moved only by the sealer."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    position = models.BigIntegerField(default=0)
+    entry_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    mac = models.CharField(max_length=64, blank=True)
+    key_id = models.CharField(max_length=16, blank=True)
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="audit_head_one_row")]
+
+    def __str__(self):
+        return f"audit chain head at {self.position}"
+
+
+class AuditHoldRelease(models.Model):
+    """Releases held audit entries into the chain: recorded when what held them ends (a
+    tender's bids are opened, or it is cancelled). Append-only, like the log."""
+
+    hold = models.CharField(max_length=100, primary_key=True)
+    released_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.hold} released at {self.released_at:%Y-%m-%d %H:%M}"
+
+
+class AuditCheckpoint(models.Model):
+    """A signed statement of the chain's head: "at `created_at`, the chain had `position`
+    entries and the last one's hash was `entry_hash`". Signed with Ed25519 by a key kept
+    outside the database and published on /audit/checkpoints/ and in the API, so auditors
+    can keep copies: a rewrite of anything up to `position` no longer matches them."""
+
+    position = models.BigIntegerField(unique=True)
+    entry_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    issuer = models.CharField(max_length=200)
+    key_id = models.CharField(max_length=16)
+    signature = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["-position"]
+
+    def __str__(self):
+        return f"checkpoint at {self.position} ({self.created_at:%Y-%m-%d %H:%M})"
 
 
 class Heartbeat(models.Model):

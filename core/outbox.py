@@ -29,7 +29,7 @@ def outbox_dispatch(*, batch_size: int = 100) -> int:
         with transaction.atomic():
             now = db_now()
             due = list(
-                OutboxMessage.objects.select_for_update(skip_locked=True)
+                OutboxMessage.objects.select_for_update(skip_locked=True, of=("self",), no_key=True)
                 .filter(status=OutboxMessage.Status.PENDING, next_attempt_at__lte=now)
                 .order_by("next_attempt_at", "id")[:batch_size]
             )

@@ -40,3 +40,25 @@ def deliver_webhooks() -> int:
     from .webhooks import webhooks_deliver
 
     return run_recorded_if_busy("deliver_webhooks", webhooks_deliver)
+
+
+# --- the audit log's chain (core/services_audit.py) --------------------------------------------
+
+
+@shared_task(name="core.tasks.audit_seal", acks_late=True, soft_time_limit=60, time_limit=90)
+def audit_seal() -> int:
+    """Chains the audit entries of finished transactions: every few seconds from the beat."""
+    from .services_audit import audit_seal as seal
+
+    return seal()
+
+
+@shared_task(
+    name="core.tasks.audit_checkpoint", acks_late=True, soft_time_limit=120, time_limit=180
+)
+def audit_checkpoint() -> int | None:
+    """Signs the chain's head as a public checkpoint, when it has moved since the last."""
+    from .services_audit import audit_checkpoint_publish
+
+    checkpoint = audit_checkpoint_publish()
+    return checkpoint.position if checkpoint else None

@@ -327,7 +327,9 @@ def webhook_endpoint_update(*, endpoint: WebhookEndpoint, actor, **changes) -> W
     clears why it was disabled and its failure count; its waiting deliveries go out again."""
     from .services import audit_record, snapshot
 
-    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+    endpoint = WebhookEndpoint.objects.select_for_update(of=("self",), no_key=True).get(
+        pk=endpoint.pk
+    )
     if not webhook_endpoint_policy.can(actor, endpoint, Action.CHANGE):
         raise NotPermitted(webhook_endpoint_policy.refusals[Action.CHANGE])
     unknown = set(changes) - {"url", "events", "description", "active"}
@@ -368,7 +370,8 @@ def webhook_endpoint_delete(*, endpoint: WebhookEndpoint, actor) -> None:
     """Deletes an endpoint and its delivery log."""
     from .services import audit_record
 
-    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+    # FOR UPDATE, not NO KEY UPDATE: the row is deleted below.
+    endpoint = WebhookEndpoint.objects.select_for_update(of=("self",)).get(pk=endpoint.pk)
     if not webhook_endpoint_policy.can(actor, endpoint, Action.CHANGE):
         raise NotPermitted(webhook_endpoint_policy.refusals[Action.CHANGE])
     audit_record(
@@ -769,7 +772,9 @@ def webhooks_deliver(*, batch_size: int = 20) -> int:
         with transaction.atomic():
             now = db_now()
             batch = list(
-                WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+                WebhookDelivery.objects.select_for_update(
+                    skip_locked=True, of=("self",), no_key=True
+                )
                 .select_related("endpoint")
                 .filter(
                     status=WebhookDelivery.Status.PENDING,
@@ -816,7 +821,9 @@ def _attempt(delivery: WebhookDelivery) -> int:
 @transaction.atomic
 def _record(delivery: WebhookDelivery, *, status, excerpt: str, error: str) -> int:
     now = db_now()
-    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=delivery.endpoint_id)
+    endpoint = WebhookEndpoint.objects.select_for_update(of=("self",), no_key=True).get(
+        pk=delivery.endpoint_id
+    )
     delivery.attempts += 1
     delivery.last_attempt_at = now
     delivery.last_status_code = status

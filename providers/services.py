@@ -346,7 +346,9 @@ def _require_staff(actor, doing: str) -> None:
 
 
 def _lock_provider(provider: ProviderOrganisation) -> ProviderOrganisation:
-    return ProviderOrganisation.objects.select_for_update().get(pk=provider.pk)
+    return ProviderOrganisation.objects.select_for_update(of=("self",), no_key=True).get(
+        pk=provider.pk
+    )
 
 
 @transaction.atomic
@@ -467,7 +469,9 @@ def exclusion_lift(*, exclusion: ProviderExclusion, actor, reason: str) -> Provi
             "Enter why the exclusion is lifted",
             field_errors={"reason": ["Enter why the exclusion is lifted"]},
         )
-    exclusion = ProviderExclusion.objects.select_for_update().get(pk=exclusion.pk)
+    exclusion = ProviderExclusion.objects.select_for_update(of=("self",), no_key=True).get(
+        pk=exclusion.pk
+    )
     now = db_now()
     if exclusion.lifted_at is not None:
         raise DomainError(f"This exclusion was already lifted on {exclusion.lifted_at:%-d %B %Y}.")
@@ -566,7 +570,9 @@ def invitation_create(
 @transaction.atomic
 def invitation_revoke(*, invitation: Invitation, actor) -> Invitation:
     _lock_for_team(invitation.provider, actor)
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    invitation = Invitation.objects.select_for_update(of=("self",), no_key=True).get(
+        pk=invitation.pk
+    )
     if invitation.accepted_at is not None:
         raise DomainError(
             f"{invitation.full_name} has already accepted this invitation. Remove them from "
@@ -607,7 +613,7 @@ def invitation_problem(invitation: Invitation | None, *, now=None) -> str | None
 def invitation_accept(*, token: str, password: str) -> User:
     """Creates the invited colleague's account in the provider, with the password they chose."""
     invitation = (
-        Invitation.objects.select_for_update()
+        Invitation.objects.select_for_update(of=("self",), no_key=True)
         .select_related("provider")
         .filter(token_hash=invitation_token_hash(token))
         .first()
@@ -644,7 +650,7 @@ def colleague_remove(*, provider: ProviderOrganisation, member: User, actor) -> 
     """Deactivates a colleague's account: they can no longer sign in. Their name stays on
     what they did (bids, questions), so the account is kept, not deleted."""
     provider = _lock_for_team(provider, actor)
-    member = User.objects.select_for_update().get(pk=member.pk)
+    member = User.objects.select_for_update(of=("self",), no_key=True).get(pk=member.pk)
     if member.provider_id != provider.pk or not member.is_active:
         raise DomainError(f"{member.full_name} is not in your team.")
     if member.pk == actor.pk:

@@ -226,6 +226,34 @@ def bid_master_key() -> str:
     return path.read_text().strip()
 
 
+def audit_keys() -> tuple[str, str]:
+    """The demo's audit HMAC key and checkpoint signing key (Ed25519), kept in var/ too."""
+    keys = {}
+    for name, make in (
+        ("audit_hmac_key", lambda: secrets.token_urlsafe(48)),
+        ("audit_checkpoint_signing_key", _new_ed25519_key),
+    ):
+        path = VAR / name
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(make())
+            path.chmod(0o600)
+        keys[name] = path.read_text().strip()
+    return keys["audit_hmac_key"], keys["audit_checkpoint_signing_key"]
+
+
+def _new_ed25519_key() -> str:
+    import base64
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+
+    raw = Ed25519PrivateKey.generate().private_bytes(
+        Encoding.Raw, PrivateFormat.Raw, NoEncryption()
+    )
+    return base64.b64encode(raw).decode()
+
+
 def manage(*args: str) -> None:
     subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, check=True)  # nosec B603
 
@@ -235,6 +263,9 @@ def run_demo() -> int:
     os.environ.setdefault("DJANGO_DEBUG", "true")
     os.environ.setdefault("SECRET_KEY", secret_key())
     os.environ.setdefault("BID_MASTER_KEY", bid_master_key())
+    hmac_key, signing_key = audit_keys()
+    os.environ.setdefault("AUDIT_HMAC_KEY", hmac_key)
+    os.environ.setdefault("AUDIT_CHECKPOINT_SIGNING_KEY", signing_key)
     os.environ.setdefault("EMAIL_URL", "consolemail://")
     manage("migrate", "--no-input", "-v", "0")
     if os.environ.get("CACHE_URL", "").startswith("dbcache://"):

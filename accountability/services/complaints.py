@@ -206,7 +206,7 @@ def complaint_request_stage2(*, complaint, token_holder: bool = True, reason: st
     starts again from received, at stage 2, with the longer stage 2 timescales. Once only."""
     if not token_holder:
         raise DomainError("Only the person who made the complaint can ask for a review.")
-    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    complaint = Complaint.objects.select_for_update(of=("self",), no_key=True).get(pk=complaint.pk)
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(

@@ -382,3 +382,52 @@ WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", defau
 # A wrong or missing BID_MASTER_KEY (and any other core.errors.ServiceUnavailable) answers a
 # 503 page saying so, not a 500.
 MIDDLEWARE += ["core.unavailable.ServiceUnavailableMiddleware"]
+
+# --- the audit log's chain (core/services_audit.py, core/audit_signing.py) ----------------------
+# The HMAC key that chains audit entries: at least 32 random characters, kept out of the
+# database and its backups; several, comma-separated, newest first, while rotating.
+AUDIT_HMAC_KEYS = env.list("AUDIT_HMAC_KEY", default=[])
+# The Ed25519 private key (base64 of its 32 bytes) that signs checkpoints of the chain's head,
+# and older public keys (base64, comma-separated) whose checkpoints still count.
+AUDIT_CHECKPOINT_SIGNING_KEY = env.str("AUDIT_CHECKPOINT_SIGNING_KEY", default="")
+AUDIT_CHECKPOINT_TRUSTED_KEYS = env.list("AUDIT_CHECKPOINT_TRUSTED_KEYS", default=[])
+# Who signs: part of every checkpoint's signed text, so one installation's checkpoints cannot
+# pass for another's.
+AUDIT_CHECKPOINT_ISSUER = env.str("AUDIT_CHECKPOINT_ISSUER", default=PUBLIC_BASE_URL)
+# Entries are chained within seconds of their transaction's end; the head is signed and
+# published as a checkpoint every AUDIT_CHECKPOINT_INTERVAL_SECONDS when it has moved.
+AUDIT_SEAL_INTERVAL_SECONDS = env.float("AUDIT_SEAL_INTERVAL_SECONDS", default=10.0)
+AUDIT_CHECKPOINT_INTERVAL_SECONDS = env.float("AUDIT_CHECKPOINT_INTERVAL_SECONDS", default=900.0)
+CELERY_BEAT_SCHEDULE["audit-seal"] = {
+    "task": "core.tasks.audit_seal",
+    "schedule": AUDIT_SEAL_INTERVAL_SECONDS,
+}
+CELERY_BEAT_SCHEDULE["audit-checkpoint"] = {
+    "task": "core.tasks.audit_checkpoint",
+    "schedule": AUDIT_CHECKPOINT_INTERVAL_SECONDS,
+}
+
+# --- database timeouts (core/dbtimeouts.py) ----------------------------------------------
+# Milliseconds; 0 turns one off. A statement that waits longer than DATABASE_LOCK_TIMEOUT_MS
+# for a lock, or runs longer than DATABASE_STATEMENT_TIMEOUT_MS, fails (a 503 "busy, try
+# again" for a web request), and a session left idle inside a transaction longer than
+# DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS is ended, so one stuck transaction cannot hold the
+# site. The defaults suit web requests; docker-compose.yml gives the Celery worker longer
+# ones and migrations none.
+DATABASE_LOCK_TIMEOUT_MS = env.int("DATABASE_LOCK_TIMEOUT_MS", default=5000)
+DATABASE_STATEMENT_TIMEOUT_MS = env.int("DATABASE_STATEMENT_TIMEOUT_MS", default=30000)
+DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS = env.int(
+    "DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS", default=60000
+)
+# /healthz gives the database this long before reporting it unhealthy.
+HEALTHZ_DATABASE_TIMEOUT_MS = env.int("HEALTHZ_DATABASE_TIMEOUT_MS", default=2000)
+_db_options = DATABASES["default"].setdefault("OPTIONS", {})
+_db_options["options"] = " ".join(
+    [
+        _db_options.get("options", ""),
+        f"-c lock_timeout={DATABASE_LOCK_TIMEOUT_MS}",
+        f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT_MS}",
+        f"-c idle_in_transaction_session_timeout={DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS}",
+    ]
+).strip()
+MIDDLEWARE += ["core.dbtimeouts.DatabaseBusyMiddleware"]

@@ -115,7 +115,7 @@ def bid_submit(
     """
     if not is_bidder(actor):
         raise NotPermitted(lot_bidding_policy.refusals[BID])
-    tender = Tender.objects.select_for_update().get(pk=lot.tender_id)
+    tender = Tender.objects.select_for_update(of=("self",), no_key=True).get(pk=lot.tender_id)
     lot = Lot.objects.get(pk=lot.pk)
     lot.tender = tender
     provider = ProviderOrganisation.objects.get(pk=actor.provider_id)
@@ -221,8 +221,12 @@ def bid_withdraw(*, bid: Bid, actor) -> Bid:
 
 def _lock(bid: Bid, *, actor) -> tuple[Tender, Bid]:
     # The tender first, as tender_close does, so the two always queue in the same order.
-    tender = Tender.objects.select_for_update().get(pk=bid.tender_id)
-    bid = Bid.objects.select_for_update().select_related("lot", "provider").get(pk=bid.pk)
+    tender = Tender.objects.select_for_update(of=("self",), no_key=True).get(pk=bid.tender_id)
+    bid = (
+        Bid.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("lot", "provider")
+        .get(pk=bid.pk)
+    )
     bid.tender = bid.lot.tender = tender
     if not bid_policy.can(actor, bid, Action.CHANGE):
         raise NotPermitted(bid_policy.refusals[Action.CHANGE])

@@ -84,7 +84,11 @@ def contract_create(
     """Makes the contract for an awarded lot after its standstill; the award becomes
     contracted, and the tender too once every awarded lot has its contract."""
     tender = lock_tender(award.lot.tender, actor=actor, action=Action.CHANGE)
-    award = Award.objects.select_for_update().select_related("lot").get(pk=award.pk)
+    award = (
+        Award.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("lot")
+        .get(pk=award.pk)
+    )
     lot = award.lot
     if award.status == AwardStatus.CONTRACTED:
         raise DomainError(f"The contract for lot {lot.number} has already been made.")

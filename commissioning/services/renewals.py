@@ -154,7 +154,7 @@ def _open_chunk(chunk_size: int) -> int:
     # end_date's index bounds the rows to running contracts not yet ended; the notice point
     # itself depends on each contract's notice months, so it is computed in SQL, never here.
     due = list(
-        Contract.objects.select_for_update(skip_locked=True, of=("self",))
+        Contract.objects.select_for_update(skip_locked=True, of=("self",), no_key=True)
         # The upper bound keeps a run with nothing due to the contracts ending within the
         # longest notice period, not every future contract.
         .filter(
@@ -228,7 +228,7 @@ def _open_chunk(chunk_size: int) -> int:
 def _remind_chunk(chunk_size: int) -> int:
     today = _today()
     due = list(
-        RenewalDecision.objects.select_for_update(skip_locked=True, of=("self",))
+        RenewalDecision.objects.select_for_update(skip_locked=True, of=("self",), no_key=True)
         .filter(
             status=RenewalDecision.Status.OPEN,
             due_on__gte=today,
@@ -258,7 +258,7 @@ def _remind_chunk(chunk_size: int) -> int:
 def _escalate_chunk(chunk_size: int) -> int:
     today = _today()
     due = list(
-        RenewalDecision.objects.select_for_update(skip_locked=True, of=("self",))
+        RenewalDecision.objects.select_for_update(skip_locked=True, of=("self",), no_key=True)
         .filter(status=RenewalDecision.Status.OPEN, due_on__lt=today, escalated_on__isnull=True)
         .order_by("due_on", "pk")
         .values_list("pk", "contract__commissioner_id", "contract__title", "due_on")[:chunk_size]
@@ -281,7 +281,7 @@ def _expire_chunk(chunk_size: int) -> int:
     # An approved extension moves the end date forward, so a running contract whose end
     # date has passed has none.
     due = list(
-        Contract.objects.select_for_update(skip_locked=True)
+        Contract.objects.select_for_update(skip_locked=True, of=("self",), no_key=True)
         .filter(status__in=RUNNING, end_date__lt=today)
         .order_by("end_date", "pk")
         .values_list("pk", flat=True)[:chunk_size]
@@ -334,8 +334,13 @@ def renewal_decide(*, renewal: RenewalDecision, actor, decision: str, reason: st
     """Records the officer's decision; "extend" uses the first remaining extension option."""
     reason = (reason or "").strip()
     with transaction.atomic():
-        renewal = RenewalDecision.objects.select_for_update().get(pk=renewal.pk)
-        contract = Contract.objects.select_for_update().get(pk=renewal.contract_id)
+        # The contract before its renewal decision: the platform's lock order (core.locking).
+        contract = Contract.objects.select_for_update(of=("self",), no_key=True).get(
+            pk=renewal.contract_id
+        )
+        renewal = RenewalDecision.objects.select_for_update(of=("self",), no_key=True).get(
+            pk=renewal.pk
+        )
         if not renewal_policy.can(actor, renewal, Action.CHANGE):
             raise DomainError(renewal_policy.refusals[Action.CHANGE])
         if renewal.status != RenewalDecision.Status.OPEN:

@@ -63,7 +63,7 @@ def contract_reviews_create_due(*, chunk_size: int = 500, on_chunk=None) -> int:
             with transaction.atomic():
                 today = timezone.localdate(db_now())
                 contracts = list(
-                    Contract.objects.select_for_update(skip_locked=True, of=("self",))
+                    Contract.objects.select_for_update(skip_locked=True, of=("self",), no_key=True)
                     .filter(status__in=LIVE_STATUSES, next_review_on__lte=today)
                     .exclude(pk__in=list(stranded))
                     .select_related("award__bid__tender__sealing_key")
@@ -284,7 +284,7 @@ def review_sign_off(
 ) -> ContractReview:
     """An officer of the commissioner records their conclusions; a review is signed once."""
     review = (
-        ContractReview.objects.select_for_update(of=("self",))
+        ContractReview.objects.select_for_update(of=("self",), no_key=True)
         .select_related("contract")
         .get(pk=review.pk)
     )

@@ -17,6 +17,7 @@ from core.dbclock import db_now
 from core.errors import DomainError, NotPermitted
 from core.permissions import Action
 from core.services import audit_record, outbox_enqueue, snapshot
+from core.services_audit import audit_hold_release
 from core.uploads import check_upload
 
 from .. import sealing
@@ -57,7 +58,7 @@ DRAFT_FIELDS = (
 
 def lock_tender(tender: Tender, *, actor, action: str = Action.CHANGE) -> Tender:
     """The tender's row, locked for this transaction, after checking the actor may act."""
-    locked = Tender.objects.select_for_update().get(pk=tender.pk)
+    locked = Tender.objects.select_for_update(of=("self",), no_key=True).get(pk=tender.pk)
     if actor is not None and not tender_policy.can(actor, locked, action):
         raise NotPermitted(tender_policy.refusals.get(action, "You cannot change this tender."))
     return locked
@@ -361,6 +362,8 @@ def tender_cancel(*, tender: Tender, actor, reason: str) -> Tender:
             field_errors={"reason": ["Give the reason for cancelling"]},
         )
     tender = lock_tender(tender, actor=actor)
+    # Bids made before a cancellation are never opened, and no longer secret either.
+    audit_hold_release(hold=tender.audit_hold_name)
     return transition(
         tender,
         TenderStatus.CANCELLED,
@@ -385,6 +388,8 @@ def _open_bids(tender: Tender, now, *, actor=None) -> int:
         bid.tender = tender
         bid.opened_price = sealing.open_bid_contents(bid)["price"]
     Bid.objects.bulk_update(bids, ["opened_price"])
+    # What the audit log says about these bids joins its chain once this commits.
+    audit_hold_release(hold=tender.audit_hold_name)
     return len(bids)
 
 
@@ -435,7 +440,7 @@ def tenders_close_due(*, chunk_size: int = 200) -> int:
     while True:
         with transaction.atomic():
             due = list(
-                Tender.objects.select_for_update(skip_locked=True)
+                Tender.objects.select_for_update(skip_locked=True, of=("self",), no_key=True)
                 .filter(status=TenderStatus.PUBLISHED, submission_deadline__lte=db_now())
                 .exclude(pk__in=list(stranded))
                 .order_by("submission_deadline")[:chunk_size]

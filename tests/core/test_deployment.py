@@ -26,6 +26,8 @@ PRODUCTION_ENV = {
     "SITE_URL": "https://civicmarkets.example.org",
     "OCDS_OCID_PREFIX": "ocds-x7k2q9",
     "DEFAULT_FROM_EMAIL": "CivicMarkets <no-reply@civicmarkets.example.org>",
+    "AUDIT_HMAC_KEY": "production-like-audit-hmac-key-4b1d9e7a0c2f5e8d3a6b",
+    "AUDIT_CHECKPOINT_SIGNING_KEY": "cHJvZHVjdGlvbi1saWtlLWNoZWNrcG9pbnQta2V5ISE=",
 }
 
 
