@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import threading
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -127,7 +128,9 @@ def _endpoint(*, url=PUBLIC_URL, events=None, owner=None, **fields) -> WebhookEn
 
 
 def _queue(endpoint, event=WebhookEvent.TENDER_PUBLISHED, data=None) -> WebhookDelivery:
-    webhooks_emit_many(event, [Occurrence(data=data or {"tender": {"id": 1}})])
+    """Raises a new event (a subject of its own each time, so each is a distinct event)."""
+    subject = f"test:{uuid.uuid4()}"
+    webhooks_emit_many(event, [Occurrence(data=data or {"tender": {"id": 1}}, subject=subject)])
     return WebhookDelivery.objects.filter(endpoint=endpoint).latest("id")
 
 
@@ -386,9 +389,12 @@ def test_publishing_a_tender_queues_tender_published_for_every_subscriber():
         tender=tender, actor=OfficerFactory(commissioner=tender.commissioner)
     )
 
-    deliveries = WebhookDelivery.objects.filter(event="tender.published")
+    deliveries = WebhookDelivery.objects.filter(event="tender.published").exclude(endpoint=disabled)
     assert {d.endpoint_id for d in deliveries} == {bid_tool.pk, other_provider.pk}
-    assert not WebhookDelivery.objects.filter(endpoint__in=[not_subscribed, disabled]).exists()
+    assert not WebhookDelivery.objects.filter(endpoint=not_subscribed).exists()
+    # The endpoint that is off keeps the event until it is on again (never sent meanwhile).
+    held = WebhookDelivery.objects.get(endpoint=disabled)
+    assert (held.status, held.attempts) == (WebhookDelivery.Status.PENDING, 0)
     first, second = deliveries
     assert first.event_id == second.event_id  # one event, one id, whoever receives it
     data = first.payload["data"]["tender"]
@@ -494,7 +500,10 @@ def test_queueing_an_event_costs_the_same_queries_for_two_records_or_twenty():
         _endpoint(events=["tender.published"])
 
     def emit(n):
-        return webhooks_emit_many("tender.published", [Occurrence(data={"n": i}) for i in range(n)])
+        return webhooks_emit_many(
+            "tender.published",
+            [Occurrence(data={"n": i}, subject=f"{n}:{i}") for i in range(n)],
+        )
 
     assert count_queries(emit, 2) == count_queries(emit, 20) == 2
     assert WebhookDelivery.objects.count() == 3 * 22
@@ -532,7 +541,8 @@ def test_a_celery_worker_delivers_webhooks_to_a_real_receiver(monkeypatch):
     try:
         endpoint = _endpoint(url=server.url, events=["contract.created"])
         webhooks_emit_many(
-            "contract.created", [Occurrence(data={"contract": {"value": Decimal("1.50")}})]
+            "contract.created",
+            [Occurrence(data={"contract": {"value": Decimal("1.50")}}, subject="contract:1")],
         )
         delivery = WebhookDelivery.objects.get(endpoint=endpoint)
 
