@@ -523,6 +523,108 @@ def test_a_change_nobody_subscribed_to_costs_one_query():
     assert not WebhookDelivery.objects.exists()
 
 
+# --- an endpoint that is off -----------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_no_attempt_is_made_once_an_endpoint_is_disabled_mid_batch(receiver, local_delivery):
+    """The issue's fault: a batch claimed while the endpoint was on went on POSTing to it
+    after its failures had turned it off."""
+    local_delivery.WEBHOOK_DISABLE_AFTER_FAILURES = 3
+    receiver.status = 503
+    endpoint = _endpoint(url=receiver.url)
+    for _ in range(5):
+        _queue(endpoint)
+
+    webhooks_deliver()
+
+    endpoint.refresh_from_db()
+    assert not endpoint.active
+    assert len(receiver.requests) == 3
+    waiting = WebhookDelivery.objects.filter(endpoint=endpoint, attempts=0)
+    assert waiting.count() == 2
+    assert set(waiting.values_list("status", flat=True)) == {WebhookDelivery.Status.PENDING}
+
+
+@pytest.mark.django_db
+def test_events_raised_while_an_endpoint_is_off_wait_and_go_out_when_it_is_on_again(receiver):
+    """The issue's fault: events raised while an endpoint was disabled were dropped."""
+    from core.webhooks import webhook_endpoint_update
+
+    admin = ProviderAdminFactory()
+    endpoint = _endpoint(url=receiver.url, owner=admin, active=False)
+    held = [_queue(endpoint), _queue(endpoint)]
+
+    assert webhooks_deliver() == 0
+    assert receiver.requests == []
+
+    webhook_endpoint_update(endpoint=endpoint, actor=admin, active=True)
+    assert webhooks_deliver() == 2
+
+    sent = {json.loads(request["body"])["id"] for request in receiver.requests}
+    assert sent == {str(delivery.event_id) for delivery in held}
+
+
+@pytest.mark.django_db
+def test_events_held_longer_than_the_hold_period_expire_instead(receiver, local_delivery):
+    from core.webhooks import webhook_endpoint_update
+
+    local_delivery.WEBHOOK_HOLD_DAYS = 7
+    admin = ProviderAdminFactory()
+    endpoint = _endpoint(url=receiver.url, owner=admin, active=False)
+    stale, fresh = _queue(endpoint), _queue(endpoint)
+    WebhookDelivery.objects.filter(pk=stale.pk).update(
+        created_at=timezone.now() - timedelta(days=8)
+    )
+
+    webhook_endpoint_update(endpoint=endpoint, actor=admin, active=True)
+    webhooks_deliver()
+
+    [request] = receiver.requests
+    assert json.loads(request["body"])["id"] == str(fresh.event_id)
+    stale.refresh_from_db()
+    assert stale.status == WebhookDelivery.Status.EXPIRED
+    assert "Held for more than 7 days while the endpoint was off" in stale.last_error
+
+
+@pytest.mark.django_db
+def test_the_retention_job_expires_events_held_too_long_for_an_endpoint_still_off(settings):
+    from accountability.services.retention import retention_run
+
+    settings.WEBHOOK_HOLD_DAYS = 3
+    off = _endpoint(active=False)
+    on = _endpoint()
+    stale_off, fresh_off, stale_on = _queue(off), _queue(off), _queue(on)
+    WebhookDelivery.objects.filter(pk__in=[stale_off.pk, stale_on.pk]).update(
+        created_at=timezone.now() - timedelta(days=4)
+    )
+
+    assert retention_run().webhook_events_expired == 1
+
+    status = dict(WebhookDelivery.objects.values_list("pk", "status"))
+    assert status[stale_off.pk] == WebhookDelivery.Status.EXPIRED
+    assert status[fresh_off.pk] == status[stale_on.pk] == WebhookDelivery.Status.PENDING
+
+
+@pytest.mark.django_db
+def test_an_event_raised_twice_is_one_delivery_and_a_redelivery_repeats_its_id(receiver):
+    from core.webhooks import webhook_redeliver
+
+    admin = ProviderAdminFactory()
+    endpoint = _endpoint(url=receiver.url, owner=admin)
+    twice = [Occurrence(data={"tender": {"id": 9}}, subject="tender:9:published")] * 2
+    webhooks_emit_many("tender.published", twice)
+    webhooks_emit_many("tender.published", twice[:1])
+
+    delivery = WebhookDelivery.objects.get(endpoint=endpoint)
+    again = webhook_redeliver(delivery=delivery, actor=admin)
+    webhooks_deliver()
+
+    ids = [json.loads(request["body"])["id"] for request in receiver.requests]
+    assert ids == [str(delivery.event_id)] * 2
+    assert again.redelivery_of_id == delivery.pk
+
+
 # --- the job ---------------------------------------------------------------------------------
 
 
