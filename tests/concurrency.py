@@ -43,6 +43,7 @@ class HeldStatement:
         deadline = time.monotonic() + seconds
         with connection.cursor() as cursor:
             while time.monotonic() < deadline:
+                cursor.execute("SELECT pg_stat_clear_snapshot()")  # else read once per transaction
                 cursor.execute(
                     "SELECT count(*) FROM pg_stat_activity"
                     " WHERE wait_event_type = 'Lock' AND wait_event = 'advisory'"
