@@ -368,3 +368,7 @@ OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=180)
 # Events for a webhook endpoint that is turned off wait this many days for it to be turned on
 # again, then expire.
 WEBHOOK_HOLD_DAYS = env.int("WEBHOOK_HOLD_DAYS", default=7)
+# Secrets that travel in URLs (tracking links, invitations, password resets) never reach a
+# log line (core/redaction.py; gunicorn: --logger-class core.redaction.GunicornLogger).
+LOGGING["filters"] = {"redact_secrets": {"()": "core.redaction.RedactSecrets"}}
+LOGGING["handlers"]["console"]["filters"] = ["redact_secrets"]
