@@ -1,4 +1,5 @@
 from celery import shared_task
+from django.conf import settings
 
 from core.tasks import run_recorded_if_busy
 
@@ -10,6 +11,11 @@ def complaint_overdue_sweep() -> int:
     return run_recorded_if_busy("complaint_overdue_sweep", handling.complaints_sweep_overdue)
 
 
-@shared_task(name="accountability.tasks.anonymise_complaints", acks_late=True)
+@shared_task(
+    name="accountability.tasks.anonymise_complaints",
+    acks_late=True,
+    soft_time_limit=settings.JOB_SOFT_TIME_LIMIT,
+    time_limit=settings.JOB_TIME_LIMIT,
+)
 def anonymise_complaints() -> int:
-    return retention.complaints_anonymise_expired().complaints_wiped
+    return retention.retention_run().complaints.complaints_wiped

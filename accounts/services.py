@@ -277,7 +277,9 @@ def user_change_role(*, user: User, actor, role: str, organisation, reason: str)
     )
     if leaves_admins and user.is_active:
         # Lock the provider so two moves at once cannot both take its last admins away.
-        old_provider = ProviderOrganisation.objects.select_for_update().get(pk=user.provider_id)
+        old_provider = ProviderOrganisation.objects.select_for_update(
+            of=("self",), no_key=True
+        ).get(pk=user.provider_id)
         if active_admin_count(old_provider) <= 1:
             raise DomainError(
                 f"{user} is {old_provider.name}'s only admin. Make someone else its admin first."
@@ -349,7 +351,7 @@ def sign_in_lockout_lift(*, attempt, actor, reason: str) -> None:
 
     _require_staff(actor, "lift sign-in lock-outs")
     reason = _reason(reason, doing="lifting this lock-out")
-    attempt = AccessAttempt.objects.select_for_update().filter(pk=attempt.pk).first()
+    attempt = AccessAttempt.objects.select_for_update(of=("self",)).filter(pk=attempt.pk).first()
     if attempt is None:
         raise DomainError("This lock-out has already ended.")
     audit_record(

@@ -6,6 +6,6 @@ class CoreConfig(AppConfig):
     verbose_name = "Platform"
 
     def ready(self):
-        # Registers the deployment checks (`manage.py check --deploy`).
-        from . import deploy_checks  # noqa: F401
-        from . import checks_audit  # noqa: F401 (registers the audit log's system checks)
+        # Registers the system checks: the audit log's keys, and the deployment's public
+        # addresses (`manage.py check --deploy`).
+        from . import checks_audit, deploy_checks  # noqa: F401

@@ -1,5 +1,7 @@
 """Platform-wide records: the append-only audit log and the scheduler's heartbeat."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 
@@ -145,38 +147,61 @@ class Heartbeat(models.Model):
 class OutboxMessage(models.Model):
     """An email waiting to be sent. Services write it in their transaction, so a failing mail
     server never fails or loses what the user submitted; `dispatch_outbox` sends it with
-    retries and backoff."""
+    retries and backoff (core/outbox.py).
+
+    Bodies carry private links (a complainant's tracking link, an invitation), so once a
+    message is sent, or given up, its body and address are blanked: what remains proves it
+    was sent (the recipient's keyed hash, the subject, the Message-ID, the times), and the
+    retention job deletes even that after OUTBOX_RETENTION_DAYS."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting to be sent"
         SENT = "sent", "Sent"
         FAILED = "failed", "Gave up"
 
-    to = models.EmailField()
+    # Blank once the message is sent or given up.
+    to = models.EmailField(blank=True)
     subject = models.CharField(max_length=255)
-    body = models.TextField()
+    body = models.TextField(blank=True)
+    # The Message-ID header is made from this, so every resend of a message carries the same
+    # one and a receiver (or a person) can tell a resend from a second message.
+    message_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # A keyed hash (HMAC with SECRET_KEY) of the address: given an address, staff can show a
+    # message went to it; the hash alone does not tell whom.
+    recipient_hash = models.CharField(max_length=64, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # While a sender holds the message (its lease), this is when the lease ends; otherwise
+    # when the next attempt is due.
     next_attempt_at = models.DateTimeField(db_index=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["next_attempt_at", "id"]
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due")]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_due"),
+            models.Index(fields=["status", "created_at"], name="outbox_retention"),
+        ]
 
     def __str__(self):
-        return f"{self.subject} to {self.to} ({self.status})"
+        return f"{self.subject} ({self.get_status_display().lower()})"
 
 
 class JobRun(models.Model):
-    """One run of a scheduled job: when, where, how much it did, and what went wrong."""
+    """One run of a scheduled job: when, where, how much it did, and what went wrong.
+
+    A running run shows a sign of life (`heartbeat_at`) at its start and after every chunk;
+    one silent for longer than JOB_RUN_ABANDONED_AFTER_SECONDS lost its worker (killed, out of
+    memory, the machine restarted) and is marked abandoned (core.jobs.job_runs_mark_abandoned)."""
 
     class Status(models.TextChoices):
         RUNNING = "running", "Running"
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
+        ABANDONED = "abandoned", "Abandoned"
 
     job = models.CharField(max_length=100, db_index=True)
     started_at = models.DateTimeField(db_index=True)
@@ -185,9 +210,17 @@ class JobRun(models.Model):
     rows_processed = models.PositiveBigIntegerField(default=0)
     errors = models.TextField(blank=True)
     hostname = models.CharField(max_length=255, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["heartbeat_at"],
+                name="jobrun_running",
+                condition=models.Q(status="running"),
+            ),
+        ]
 
     def __str__(self):
         return f"{self.job} at {self.started_at:%Y-%m-%d %H:%M} ({self.status})"
@@ -268,12 +301,19 @@ class WebhookEndpoint(models.Model):
 class WebhookDelivery(models.Model):
     """One event for one endpoint: its payload, and how the attempts to POST it went.
 
-    `event_id` is the receiver's idempotency key: the same on every retry and redelivery."""
+    `event_id` is the receiver's idempotency key: the same on every retry and redelivery. It
+    is derived from what the event is about (core.webhooks.event_id_for), so an event raised
+    twice has one id, and a constraint keeps one delivery of it per endpoint (redeliveries,
+    asked for by a person, aside).
+
+    Events for an endpoint that is turned off wait as pending deliveries; when it is turned on
+    again they go out, or expire if older than WEBHOOK_HOLD_DAYS."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting to be sent"
         DELIVERED = "delivered", "Delivered"
         FAILED = "failed", "Gave up"
+        EXPIRED = "expired", "Expired while the endpoint was off"
 
     endpoint = models.ForeignKey(
         WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
@@ -290,6 +330,10 @@ class WebhookDelivery(models.Model):
     response_excerpt = models.CharField(max_length=1000, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    # Set on a delivery a person asked for again: it repeats that one's event and id.
+    redelivery_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -300,8 +344,14 @@ class WebhookDelivery(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(status__in=["pending", "delivered", "failed"]),
+                condition=models.Q(status__in=["pending", "delivered", "failed", "expired"]),
                 name="webhook_delivery_status_valid",
+            ),
+            # An event raised twice (two job runs at once, a retried task) is queued once.
+            models.UniqueConstraint(
+                fields=["endpoint", "event_id"],
+                condition=models.Q(redelivery_of__isnull=True),
+                name="webhook_delivery_once_per_event",
             ),
         ]
 

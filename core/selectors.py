@@ -1,7 +1,6 @@
 """Platform-wide reads: the health report and the audit chain check."""
 
 import logging
-from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction

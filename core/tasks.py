@@ -1,18 +1,27 @@
 from celery import shared_task
+from django.conf import settings
 
 from . import services
 
 
 @shared_task(name="core.tasks.heartbeat", acks_late=True)
 def heartbeat() -> None:
+    """Every minute: marks the scheduler alive for /healthz, marks runs whose worker died as
+    abandoned, and queues the daily jobs whose beat tick was lost (core/jobs.py)."""
+    from .jobs import job_runs_mark_abandoned, jobs_catch_up
+
     services.heartbeat_record()
+    job_runs_mark_abandoned()
+    jobs_catch_up()
 
 
 @shared_task(name="core.tasks.dispatch_outbox", acks_late=True)
 def dispatch_outbox() -> int:
     from .outbox import outbox_dispatch
 
-    return run_recorded_if_busy("dispatch_outbox", outbox_dispatch)
+    # Half the soft time limit: the run stops claiming batches well before it is told to stop.
+    budget = settings.CELERY_TASK_SOFT_TIME_LIMIT / 2
+    return run_recorded_if_busy("dispatch_outbox", lambda: outbox_dispatch(time_budget=budget))
 
 
 # --- recording the minutely jobs --------------------------------------------------------------
@@ -39,7 +48,8 @@ def deliver_webhooks() -> int:
     that queued them."""
     from .webhooks import webhooks_deliver
 
-    return run_recorded_if_busy("deliver_webhooks", webhooks_deliver)
+    budget = settings.CELERY_TASK_SOFT_TIME_LIMIT / 2
+    return run_recorded_if_busy("deliver_webhooks", lambda: webhooks_deliver(time_budget=budget))
 
 
 # --- the audit log's chain (core/services_audit.py) --------------------------------------------

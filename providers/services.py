@@ -698,7 +698,7 @@ def _checked_facts(facts: dict) -> dict:
 
 def _lock_pending(provider: ProviderOrganisation) -> ProviderDetailsChange | None:
     return (
-        ProviderDetailsChange.objects.select_for_update()
+        ProviderDetailsChange.objects.select_for_update(of=("self",), no_key=True)
         .filter(provider=provider, status=ProviderDetailsChange.Status.PENDING)
         .first()
     )
@@ -753,7 +753,9 @@ def details_change_request(
 def _decide(change: ProviderDetailsChange, actor, doing: str):
     _require_staff(actor, doing)
     provider = _lock_provider(change.provider)
-    change = ProviderDetailsChange.objects.select_for_update().get(pk=change.pk)
+    change = ProviderDetailsChange.objects.select_for_update(of=("self",), no_key=True).get(
+        pk=change.pk
+    )
     if change.status != ProviderDetailsChange.Status.PENDING:
         raise DomainError(
             f"This change was already {change.get_status_display().lower()}, so there is "

@@ -146,6 +146,8 @@ STORAGES = {
 }
 
 EMAIL_CONFIG = env.email("EMAIL_URL", default="smtp://localhost:25")
+# EMAIL_URL's query string (smtp://host:25?timeout=10) comes back as OPTIONS: see EMAIL_TIMEOUT.
+EMAIL_URL_OPTIONS = EMAIL_CONFIG.pop("OPTIONS", {})
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="CivicMarkets <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -431,3 +433,35 @@ _db_options["options"] = " ".join(
     ]
 ).strip()
 MIDDLEWARE += ["core.dbtimeouts.DatabaseBusyMiddleware"]
+
+# --- effects exactly once: email, jobs, Celery limits (core/outbox.py, core/jobs.py) --------------
+# Seconds the mail server may take to connect and to answer each command: a server that hangs
+# costs one attempt (retried with backoff), never the worker. EMAIL_URL may carry it too
+# (smtp+tls://user:password@host:587?timeout=20); EMAIL_TIMEOUT wins.
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=float(EMAIL_URL_OPTIONS.get("TIMEOUT", 10)))
+# Every task has a soft time limit (the task is told, and stops cleanly) and a hard one (its
+# process is killed). These are for the minutely tasks; the daily jobs have their own.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
+JOB_SOFT_TIME_LIMIT = env.int("JOB_SOFT_TIME_LIMIT", default=2 * 3600)
+JOB_TIME_LIMIT = env.int("JOB_TIME_LIMIT", default=2 * 3600 + 300)
+# Redis hands a task taken by a worker that never acknowledged it (acks_late: the worker died
+# mid-task) to another worker after this many seconds. It must be longer than the longest
+# hard time limit, or a task still running would be started a second time.
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = env.int(
+        "CELERY_VISIBILITY_TIMEOUT", default=3 * 3600
+    )
+# A running job that has shown no sign of life (one per chunk) for this long lost its worker
+# and is marked abandoned on /jobs/.
+JOB_RUN_ABANDONED_AFTER_SECONDS = env.int("JOB_RUN_ABANDONED_AFTER_SECONDS", default=600)
+# Sent and given-up emails (by then only a hash of the address, the subject, the Message-ID
+# and the times) are deleted this many days after they were queued.
+OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=180)
+# Events for a webhook endpoint that is turned off wait this many days for it to be turned on
+# again, then expire.
+WEBHOOK_HOLD_DAYS = env.int("WEBHOOK_HOLD_DAYS", default=7)
+# Secrets that travel in URLs (tracking links, invitations, password resets) never reach a
+# log line (core/redaction.py; gunicorn: --logger-class core.redaction.GunicornLogger).
+LOGGING["filters"] = {"redact_secrets": {"()": "core.redaction.RedactSecrets"}}
+LOGGING["handlers"]["console"]["filters"] = ["redact_secrets"]
