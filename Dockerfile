@@ -4,6 +4,8 @@ WORKDIR /build
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY static ./static
+# The build checks that every file the templates name with {% static %} exists.
+COPY templates ./templates
 RUN npm run build
 
 FROM python:3.11-slim-bookworm

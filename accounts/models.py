@@ -4,12 +4,24 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
+from core.errors import DomainError
 from core.inputs import validate_single_line
 
 from .choices import COMMISSIONER_ROLES, PROVIDER_ROLES, ApiScope, Role
 
+NEVER_DELETED = (
+    "Accounts are never deleted: the audit log and the records people made point at them. "
+    "Deactivate the account instead, or erase the person's details if they ask "
+    "(python manage.py erase_user)."
+)
 
-class UserManager(BaseUserManager):
+
+class UserQuerySet(models.QuerySet):
+    def delete(self):
+        raise DomainError(NEVER_DELETED)
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
     use_in_migrations = True
 
     def _create_user(self, email, password, **extra_fields):
@@ -57,6 +69,9 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="users",
     )
+    # Set when the person's details were erased at their request (accounts.services.user_erase):
+    # the account stays, anonymised, so what they did keeps its author.
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -86,6 +101,9 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.full_name or self.email
+
+    def delete(self, *args, **kwargs):
+        raise DomainError(NEVER_DELETED)
 
     def get_full_name(self):
         return self.full_name

@@ -1,7 +1,8 @@
 """Runs every benchmark in bench/ and prints one table. `make bench` calls this.
 
 Each `bench/bench_*.py` module has `run(scale) -> list[Row]`. Benchmarks use a database of
-their own (civicmarkets_bench, created and migrated here), never the demo's or the tests'.
+their own (civicmarkets_bench, or BENCH_DATABASE_URL; created and migrated here), never the
+demo's or the tests'.
 
     python bench/run.py [--only NAME] [--scale N]
 """
@@ -18,6 +19,9 @@ sys.path.insert(0, str(ROOT))
 
 
 def _bench_database_url() -> str:
+    if os.environ.get("BENCH_DATABASE_URL"):
+        # A database of one's own, e.g. when several checkouts share one PostgreSQL server.
+        return os.environ["BENCH_DATABASE_URL"]
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/civicmarkets")
     return urlunparse(urlparse(base)._replace(path="/civicmarkets_bench"))
 

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
+
+from core.api.docs import SwaggerDocsView
 
 urlpatterns = [
     path("", include("core.urls")),
@@ -26,11 +28,13 @@ urlpatterns = [
     # Contract management: renewal decisions and extensions.
     path("contract-management/", include("commissioning.urls_renewals")),
     path("providers/", include("providers.urls")),
+    # Platform staff's corrections, each through a service with a reason.
+    path("staff/", include("core.urls_staff")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("civicmarkets.urls_api")),
     path("api/ocds/", include("commissioning.api.urls_ocds")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", SwaggerDocsView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
 handler400 = "core.views.bad_request"

@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("commissioning.api.urls_contracts")),
     path("", include("accountability.api.urls")),
     path("", include("core.api.urls_webhooks")),
+    path("", include("core.api.urls_audit")),
 ]

@@ -1,4 +1,13 @@
+"""Commissioning records as platform staff read them. Every change goes through the officers'
+pages and the services, so the state machines and the audit log are never bypassed; staff
+correct a contract's value on their own page (linked from the contract), with a reason."""
+
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.http import urlencode
+
+from core.admin_base import ServiceOwnedAdmin, ServiceOwnedTabularInline
 
 from .models import (
     Award,
@@ -14,36 +23,30 @@ from .models import (
 
 
 @admin.register(CommissionerOrganisation)
-class CommissionerOrganisationAdmin(admin.ModelAdmin):
+class CommissionerOrganisationAdmin(ServiceOwnedAdmin):
     list_display = ("name", "kind", "identifier", "region")
     list_filter = ("kind", "region")
     search_fields = ("name", "identifier")
 
 
 @admin.register(CpvCode)
-class CpvCodeAdmin(admin.ModelAdmin):
+class CpvCodeAdmin(ServiceOwnedAdmin):
     list_display = ("code", "description")
     search_fields = ("code", "description")
 
 
-class LotInline(admin.TabularInline):
+class LotInline(ServiceOwnedTabularInline):
     model = Lot
-    extra = 0
     fields = ("number", "title", "estimated_value", "reservation")
 
 
-class StatusHistoryInline(admin.TabularInline):
+class StatusHistoryInline(ServiceOwnedTabularInline):
     model = TenderStatusChange
-    extra = 0
-    can_delete = False
-    readonly_fields = ("from_status", "to_status", "actor", "reason", "changed_at")
-
-    def has_add_permission(self, request, obj=None):
-        return False
+    fields = ("from_status", "to_status", "actor", "reason", "changed_at")
 
 
 @admin.register(Tender)
-class TenderAdmin(admin.ModelAdmin):
+class TenderAdmin(ServiceOwnedAdmin):
     """Staff read tenders here; every change goes through the officers' pages and services,
     so the status machine and audit log are never bypassed."""
 
@@ -54,47 +57,36 @@ class TenderAdmin(admin.ModelAdmin):
     inlines = [LotInline, StatusHistoryInline]
     exclude = ("search_document",)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Bid)
-class BidAdmin(admin.ModelAdmin):
+class BidAdmin(ServiceOwnedAdmin):
     """Bids appear here only after their tender's bids were opened at closing, so the admin
     can reveal neither a sealed bid nor how many there are; contents are never decrypted."""
 
     list_display = ("id", "tender", "lot", "provider", "status", "submitted_at", "opened_price")
     list_filter = ("status",)
     list_select_related = ("tender", "lot", "provider")
-    fields = ("tender", "lot", "provider", "status", "submitted_at", "withdrawn_at", "opened_price")
-    readonly_fields = fields
+    fields = (
+        "tender",
+        "lot",
+        "provider",
+        "status",
+        "ineligible_reason",
+        "submitted_at",
+        "withdrawn_at",
+        "opened_price",
+    )
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(tender__bids_opened_at__isnull=False)
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class KpiInline(admin.TabularInline):
+class KpiInline(ServiceOwnedTabularInline):
     model = Kpi
-    extra = 0
 
 
 @admin.register(Contract)
-class ContractAdmin(admin.ModelAdmin):
+class ContractAdmin(ServiceOwnedAdmin):
     list_display = (
         "title",
         "commissioner",
@@ -108,11 +100,23 @@ class ContractAdmin(admin.ModelAdmin):
     search_fields = ("title", "provider__name", "commissioner__name")
     list_select_related = ("commissioner", "provider")
     inlines = [KpiInline]
-    readonly_fields = ("award", "lot", "tender")
+    readonly_fields = ("staff_actions",)
+
+    def get_fields(self, request, obj=None):
+        fields = [f for f in super().get_fields(request, obj) if f != "staff_actions"]
+        return ["staff_actions", *fields]
+
+    @admin.display(description="Staff actions")
+    def staff_actions(self, contract):
+        return format_html(
+            '<a href="{}?{}">Correct the value</a>',
+            reverse("staff:contract_value"),
+            urlencode({"contract": contract.reference}),
+        )
 
 
 @admin.register(Award)
-class AwardAdmin(admin.ModelAdmin):
+class AwardAdmin(ServiceOwnedAdmin):
     list_display = ("lot", "status", "decided_at", "standstill_ends_at")
     list_filter = ("status",)
     readonly_fields = (
@@ -124,6 +128,3 @@ class AwardAdmin(admin.ModelAdmin):
         "decided_at",
         "standstill_ends_at",
     )
-
-    def has_add_permission(self, request):
-        return False

@@ -65,6 +65,9 @@ MINIMUM_SOCIAL_VALUE_WEIGHT = 10
 class BidStatus(models.TextChoices):
     SUBMITTED = "submitted", "Submitted"
     WITHDRAWN = "withdrawn", "Withdrawn"
+    # Found at closing to no longer qualify for its reserved lot, or its provider excluded:
+    # kept on record with the reason, and never scored.
+    INELIGIBLE = "ineligible", "Not eligible"
 
 
 class PartnerKind(models.TextChoices):

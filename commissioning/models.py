@@ -168,6 +168,12 @@ class Tender(models.Model):
         return self.status == TenderStatus.PUBLISHED
 
     @property
+    def audit_hold_name(self) -> str:
+        """Holds audit entries about this tender's bids out of the audit chain until its bids
+        are opened (or it is cancelled): see `Bid.audit_hold`."""
+        return f"commissioning.Tender:{self.pk}"
+
+    @property
     def extension_summary(self) -> str:
         """The term and options as officers write them: "24 months + 12 + 12"."""
         options = "".join(f" + {m}" for m in self.extension_option_months)
@@ -369,6 +375,10 @@ class Bid(models.Model):
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     # Copied out of the sealed contents when the bids are opened, for ranking and open data.
     opened_price = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    # Why the bid was found not eligible when its tender closed (status "ineligible"), in
+    # words the panel and the bidder both read. Defaulted in the database too, so bulk loads
+    # written in SQL (bench/seed_contracts.py) need not name it.
+    ineligible_reason = models.TextField(blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["tender", "lot", "id"]
@@ -382,6 +392,13 @@ class Bid(models.Model):
 
     def __str__(self):
         return f"Bid {self.pk} for {self.lot}"
+
+    def audit_hold(self) -> str:
+        """Audit entries about a bid stay out of the chain, and out of staff's sight, until
+        the tender's bids are opened: entries, positions or hashes appearing as bids arrive
+        would let staff count them (core.services.audit_record reads this)."""
+        tender = self.tender
+        return "" if tender.bids_opened_at else tender.audit_hold_name
 
 
 class BidDocument(models.Model):

@@ -1,4 +1,5 @@
 from celery import shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -19,6 +20,8 @@ RETRYABLE = (OperationalError, InterfaceError, BrokerError, RedisConnectionError
     autoretry_for=RETRYABLE,
     retry_backoff=True,
     max_retries=5,
+    soft_time_limit=settings.JOB_SOFT_TIME_LIMIT,
+    time_limit=settings.JOB_TIME_LIMIT,
 )
 def contract_reviews() -> int:
     return review_services.contract_reviews_create_due()
@@ -48,6 +51,8 @@ def close_due_tenders() -> int:
     autoretry_for=RETRYABLE,
     retry_backoff=True,
     max_retries=5,
+    soft_time_limit=settings.JOB_SOFT_TIME_LIMIT,
+    time_limit=settings.JOB_TIME_LIMIT,
 )
 def contract_renewals() -> int:
     return sum(renewal_services.contract_renewals_run().values())

@@ -1,58 +1,88 @@
 from django.contrib import admin
+from django.contrib.admin.utils import quote
+from django.contrib.admin.views.main import ChangeList
+from django.urls import reverse
 
+from .admin_base import ServiceOwnedAdmin, admin_action_with_form
 from .models import AuditEntry, Heartbeat
 
 
-@admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    """Read-only: the audit log is append-only, and the database refuses edits anyway."""
+class AuditChangeList(ChangeList):
+    def url_for_result(self, result):
+        # Entries are named by their place in the chain, never by their row id: row ids are
+        # taken as entries are written, held ones (about sealed bids) included, so gaps
+        # between them would count bids before closing. Positions have no gaps.
+        return reverse(
+            "admin:core_auditentry_change",
+            args=(quote(result.position),),
+            current_app=self.model_admin.admin_site.name,
+        )
 
-    list_display = ("occurred_at", "actor_label", "action", "object_type", "object_label")
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ServiceOwnedAdmin):
+    """Read-only: the audit log is append-only, and the database refuses edits anyway.
+
+    Staff see the chain: sealed entries in chain order, each at /admin/core/auditentry/
+    <position>/change/. Entries not yet chained (for a few seconds, or, about a sealed bid,
+    until the tender's bids are opened) are not shown, so nothing here moves when a bid
+    arrives."""
+
+    list_display = (
+        "position",
+        "occurred_at",
+        "actor_label",
+        "action",
+        "object_type",
+        "object_label",
+    )
+    list_display_links = ("position", "occurred_at")
     list_filter = ("action", "object_type")
     search_fields = ("actor_label", "object_label", "object_id")
     date_hierarchy = "occurred_at"
+    ordering = ("-position",)
+    actions = None
+    fields = (
+        "position",
+        "occurred_at",
+        "actor_label",
+        "action",
+        "object_type",
+        "object_id",
+        "object_label",
+        "before",
+        "after",
+        "previous_hash",
+        "entry_hash",
+        "sealed_at",
+    )
+    readonly_fields = fields
 
     def get_queryset(self, request):
-        # Entries about bids on tenders still open would let staff count the bids before the
-        # deadline; they appear once the tender's bids are opened.
-        from django.db.models import CharField
-        from django.db.models.functions import Cast
+        return super().get_queryset(request).filter(position__isnull=False)
 
-        from commissioning.models import Bid
+    def get_changelist(self, request, **kwargs):
+        return AuditChangeList
 
-        sealed_bids = Bid.objects.filter(tender__bids_opened_at__isnull=True).values(
-            id_text=Cast("pk", CharField())
-        )
-        return (
-            super()
-            .get_queryset(request)
-            .exclude(object_type="commissioning.Bid", object_id__in=sealed_bids)
-        )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    def get_object(self, request, object_id, from_field=None):
+        try:
+            return self.get_queryset(request).get(position=int(object_id))
+        except (AuditEntry.DoesNotExist, ValueError, TypeError):
+            return None
 
 
 @admin.register(Heartbeat)
-class HeartbeatAdmin(admin.ModelAdmin):
-    list_display = ("name", "last_run_at", "hostname", "runs")
-    readonly_fields = ("name", "last_run_at", "hostname", "runs")
+class HeartbeatAdmin(ServiceOwnedAdmin):
+    """Read-only: written by core.services.heartbeat_record."""
 
-    def has_add_permission(self, request):
-        return False
+    list_display = ("name", "last_run_at", "hostname", "runs")
 
 
 from .models import JobRun  # noqa: E402
 
 
 @admin.register(JobRun)
-class JobRunAdmin(admin.ModelAdmin):
+class JobRunAdmin(ServiceOwnedAdmin):
     """Read-only: runs are written by core.jobs.job_run, never by hand."""
 
     list_display = ("job", "started_at", "finished_at", "status", "rows_processed", "hostname")
@@ -67,22 +97,14 @@ class JobRunAdmin(admin.ModelAdmin):
         "hostname",
     )
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 from .models import WebhookDelivery, WebhookEndpoint  # noqa: E402
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(admin.ModelAdmin):
-    """Staff can see and switch off endpoints; the signing secret is never shown here."""
+class WebhookEndpointAdmin(ServiceOwnedAdmin):
+    """Staff see endpoints and switch them off, with a reason, through
+    core.webhooks.webhook_endpoint_switch_off; the signing secret is never shown here."""
 
     list_display = ("url", "commissioner", "provider", "active", "created_at")
     list_filter = ("active",)
@@ -99,22 +121,28 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
         "created_by",
         "created_at",
     )
-    readonly_fields = (
-        "url",
-        "events",
-        "commissioner",
-        "provider",
-        "consecutive_failures",
-        "created_by",
-        "created_at",
-    )
+    actions = ["switch_off"]
 
-    def has_add_permission(self, request):
-        return False
+    @admin.action(description="Switch off selected endpoints")
+    def switch_off(self, request, queryset):
+        from .webhooks import webhook_endpoint_switch_off
+
+        return admin_action_with_form(
+            self,
+            request,
+            queryset,
+            action="switch_off",
+            title="Switch off endpoints: why?",
+            service=lambda endpoint, reason: webhook_endpoint_switch_off(
+                endpoint=endpoint, actor=request.user, reason=reason
+            ),
+            done="Switched off",
+            reason_note="kept in the audit log and shown to the endpoint's owners",
+        )
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(ServiceOwnedAdmin):
     """Read-only: deliveries are written by core.webhooks."""
 
     list_display = ("event", "endpoint", "status", "attempts", "last_status_code", "created_at")
@@ -135,9 +163,3 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         "created_at",
         "delivered_at",
     )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

@@ -21,3 +21,17 @@ class IllegalTransition(DomainError):
 
 class NotPermitted(DomainError):
     """The acting user may see the record but may not do this to it."""
+
+
+class ServiceUnavailable(Exception):
+    """The platform itself cannot do this now (its configuration, or something it depends
+    on, is wrong): not the user's doing, so neither a refusal nor a crash. Pages answer 503
+    with `message`, the API 503 in its error shape; `detail` is for the operator's log only
+    and may name settings, records and causes."""
+
+    heading = "Sorry, the service is unavailable"
+
+    def __init__(self, message: str, *, detail: str = ""):
+        super().__init__(detail or message)
+        self.message = message
+        self.detail = detail or message

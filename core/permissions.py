@@ -59,3 +59,13 @@ class Policy:
 
 def is_platform_staff(user) -> bool:
     return bool(user.is_authenticated and user.is_active and user.is_staff)
+
+
+def _audit_checkpoints_visible_to(user):
+    from .models import AuditCheckpoint
+
+    # Signed checkpoints are public: publishing them is what makes them an anchor.
+    return AuditCheckpoint.objects.all()
+
+
+audit_checkpoint_policy = Policy(visible_to=_audit_checkpoints_visible_to)

@@ -3,44 +3,29 @@
 import socket
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .models import GENESIS_HASH, AuditEntry, Heartbeat
-
-# Any constant works: it names the one PostgreSQL advisory lock that orders audit entries,
-# so two transactions cannot both chain onto the same previous entry.
-AUDIT_CHAIN_LOCK = 7_402_911
+from .models import AuditEntry, Heartbeat
 
 
 def audit_record(
     *, actor, action: str, target, before: dict | None = None, after: dict | None = None
 ) -> AuditEntry:
-    """Appends an entry to the hash-chained audit log.
+    """Writes an entry to the audit log.
 
     Call it inside the service's transaction: the entry commits or rolls back with the change
-    it describes. The advisory lock is held until that transaction ends, which serialises
-    audited writes; that is the price of a chain with no forks.
+    it describes. It locks nothing, so audited writes never wait for one another: the entry is
+    written unchained, with its transaction's id, and the sealer chains it once that
+    transaction has committed (`core.services_audit.audit_seal`, every few seconds).
     """
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [AUDIT_CHAIN_LOCK])
-        last = AuditEntry.objects.order_by("-id").values_list("entry_hash", flat=True).first()
-        entry = AuditEntry(
-            occurred_at=timezone.now(),
-            actor=actor if getattr(actor, "pk", None) else None,
-            actor_label=_actor_label(actor),
-            action=action,
-            object_type=target._meta.label,
-            object_id=str(target.pk),
-            object_label=str(target)[:255],
+        entry = AuditEntry.objects.create(
+            **_entry_fields(actor, _actor_label(actor), action, target, timezone.now()),
             before=before or {},
             after=after or {},
-            previous_hash=last or GENESIS_HASH,
         )
-        entry.entry_hash = entry.compute_hash()
-        entry.save()
         # The change may be an event integrators subscribed to: queued in this transaction.
         from .webhooks import webhooks_on_audit
 
@@ -49,40 +34,37 @@ def audit_record(
 
 
 def audit_record_many(*, actor, action: str, changes: list[tuple]) -> list[AuditEntry]:
-    """Appends one entry per (target, after) pair, exactly as `audit_record` would one by one,
-    in three queries however many there are: for jobs that change rows in bulk.
-
-    The chain allows no fewer: take the same advisory lock (held to the end of the
-    transaction, so no other audited write can chain in between), read the last hash once,
-    link the entries in memory and insert them in one statement; PostgreSQL numbers the rows
-    in the order given, which is the order `verify_audit_chain` walks them."""
+    """Writes one entry per (target, after) pair, exactly as `audit_record` would one by one,
+    in one query however many there are: for jobs that change rows in bulk. PostgreSQL
+    numbers the rows in the order given, which is the order the sealer chains them in."""
     if not changes:
         return []
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [AUDIT_CHAIN_LOCK])
-    previous = (
-        AuditEntry.objects.order_by("-id").values_list("entry_hash", flat=True).first()
-        or GENESIS_HASH
-    )
     occurred_at = timezone.now()
     label = _actor_label(actor)
-    entries = []
-    for target, after in changes:
-        entry = AuditEntry(
-            occurred_at=occurred_at,
-            actor=actor if getattr(actor, "pk", None) else None,
-            actor_label=label,
-            action=action,
-            object_type=target._meta.label,
-            object_id=str(target.pk),
-            object_label=str(target)[:255],
+    entries = [
+        AuditEntry(
+            **_entry_fields(actor, label, action, target, occurred_at),
             before={},
             after=after or {},
-            previous_hash=previous,
         )
-        entry.entry_hash = previous = entry.compute_hash()
-        entries.append(entry)
+        for target, after in changes
+    ]
     return AuditEntry.objects.bulk_create(entries)
+
+
+def _entry_fields(actor, label: str, action: str, target, occurred_at) -> dict:
+    # A record whose entries must not be seen yet (a sealed bid) names what releases them.
+    hold = getattr(target, "audit_hold", None)
+    return {
+        "occurred_at": occurred_at,
+        "actor": actor if getattr(actor, "pk", None) else None,
+        "actor_label": label,
+        "action": action,
+        "object_type": target._meta.label,
+        "object_id": str(target.pk),
+        "object_label": str(target)[:255],
+        "held_until": hold() if callable(hold) else "",
+    }
 
 
 def _actor_label(actor) -> str:
@@ -132,7 +114,7 @@ def record_update(*, policy, model, pk, actor, action_name: str, changes: dict):
     from .permissions import Action
 
     with transaction.atomic():
-        record = model.objects.select_for_update().get(pk=pk)
+        record = model.objects.select_for_update(of=("self",), no_key=True).get(pk=pk)
         if not policy.can(actor, record, Action.CHANGE):
             raise NotPermitted(policy.refusals.get(Action.CHANGE, "You cannot change this."))
         before = snapshot(record, changes)

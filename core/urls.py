@@ -30,3 +30,13 @@ urlpatterns += [
         name="webhook_delete",
     ),
 ]
+
+from . import views_audit  # noqa: E402
+
+urlpatterns += [
+    path(
+        "audit/checkpoints/",
+        views_audit.AuditCheckpointListView.as_view(),
+        name="audit_checkpoints",
+    ),
+]

@@ -34,6 +34,7 @@ STATUS_COLOURS = {
     WebhookDelivery.Status.PENDING: "govuk-tag--yellow",
     WebhookDelivery.Status.DELIVERED: "govuk-tag--green",
     WebhookDelivery.Status.FAILED: "govuk-tag--red",
+    WebhookDelivery.Status.EXPIRED: "govuk-tag--grey",
 }
 
 

@@ -12,7 +12,18 @@ inside their transaction with the record they changed, and it calls `webhooks_on
 which maps the audit action to an event and inserts one WebhookDelivery per subscribed
 endpoint (one query to find them, one bulk insert). A change that rolls back never sends an
 event; a failing receiver never fails or undoes the change. Jobs that change rows in bulk
-without auditing each (renewal decisions opening) call `webhooks_emit_many` per chunk.
+without auditing each (renewal decisions opening) call `webhooks_emit_many` per chunk, for
+the rows they actually inserted.
+
+Event ids are derived from what the event is about (`event_id_for`: a UUID 5 of the event's
+name and its subject, e.g. the renewal decision's contract and end date, or the audited
+action, record and new state), so an event raised twice (two job runs at once, a retried
+task) has one id, and a unique constraint on (endpoint, event id) keeps it to one delivery.
+Only a person's "redeliver" repeats an event id, as a delivery marked `redelivery_of`.
+
+Events for an endpoint that is turned off (by its organisation, or after failing) are kept
+as pending deliveries and sent when it is turned on again; those older than WEBHOOK_HOLD_DAYS
+then expire instead, as do any still held that long (the nightly retention job).
 
 Delivery (`webhooks_deliver`, run by the Celery task `core.tasks.deliver_webhooks` every
 minute and kicked after commit when something is queued) POSTs the JSON body::
@@ -30,9 +41,11 @@ with the headers
 where v1 = hex(HMAC_SHA256(key=<endpoint secret>, msg=f"{t}.{raw body}")). Receivers verify
 by recomputing it over the raw body, comparing in constant time, and refusing a `t` more than
 a few minutes old (which stops replays). Any 2xx answer is a delivery; anything else (another
-status, a redirect, a timeout, a refused address) is retried with the outbox's backoff, up
-to MAX_ATTEMPTS; after WEBHOOK_DISABLE_AFTER_FAILURES failures in a row the endpoint is
-disabled and its organisation's admins are emailed.
+status, a redirect, a timeout, a refused address) is retried with the outbox's backoff,
+counted from when the attempt ended, up to MAX_ATTEMPTS; after
+WEBHOOK_DISABLE_AFTER_FAILURES failures in a row the endpoint is disabled and its
+organisation's admins are emailed. No attempt is made once an endpoint is off: each attempt
+checks first.
 
 SSRF guard: only http(s) URLs without user info, on an allowed port, whose host resolves
 only to global addresses are accepted, checked at registration and again at every attempt
@@ -67,7 +80,7 @@ from django.utils import timezone
 from .dbclock import db_now
 from .errors import DomainError, NotPermitted
 from .models import WebhookDelivery, WebhookEndpoint, WebhookEvent
-from .outbox import backoff
+from .outbox import backoff, lease
 from .permissions import Action, Policy, is_platform_staff
 
 PING = "ping"
@@ -101,10 +114,10 @@ PROVIDER_ONLY = {"complaint.forwarded_to_provider"}
 
 MAX_ATTEMPTS = 8
 MAX_EXCERPT = 1000
-# A claimed delivery is not taken by another worker for this long, even if its sender dies.
-LEASE = timedelta(minutes=2)
 USER_AGENT = "CivicMarkets-Webhooks/1"
 ORGANISATION_ADMIN_ROLES = ("commissioning_manager", "provider_admin")
+# Event ids are UUID 5s in this namespace (itself uuid5(NAMESPACE_URL, "civicmarkets:webhooks")).
+EVENT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "civicmarkets:webhooks")
 
 
 # --- who may see and manage endpoints -------------------------------------------------------
@@ -324,10 +337,13 @@ def webhook_endpoint_create(
 @transaction.atomic
 def webhook_endpoint_update(*, endpoint: WebhookEndpoint, actor, **changes) -> WebhookEndpoint:
     """Changes an endpoint's url, events, description or `active`. Enabling an endpoint
-    clears why it was disabled and its failure count; its waiting deliveries go out again."""
+    clears why it was disabled and its failure count; the events held while it was off go
+    out, those older than WEBHOOK_HOLD_DAYS expire."""
     from .services import audit_record, snapshot
 
-    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+    endpoint = WebhookEndpoint.objects.select_for_update(of=("self",), no_key=True).get(
+        pk=endpoint.pk
+    )
     if not webhook_endpoint_policy.can(actor, endpoint, Action.CHANGE):
         raise NotPermitted(webhook_endpoint_policy.refusals[Action.CHANGE])
     unknown = set(changes) - {"url", "events", "description", "active"}
@@ -343,9 +359,11 @@ def webhook_endpoint_update(*, endpoint: WebhookEndpoint, actor, **changes) -> W
         changes["description"] = (changes["description"] or "").strip()
     for name, value in changes.items():
         setattr(endpoint, name, value)
-    if changes.get("active") is True and not before.get("active"):
+    turned_on = changes.get("active") is True and not before.get("active")
+    if turned_on:
         endpoint.disabled_reason = ""
         endpoint.consecutive_failures = 0
+        _release_held(endpoint)
     elif changes.get("active") is False and before.get("active"):
         endpoint.disabled_reason = f"Disabled by {actor}"[:255]
     _validated(endpoint)
@@ -368,7 +386,8 @@ def webhook_endpoint_delete(*, endpoint: WebhookEndpoint, actor) -> None:
     """Deletes an endpoint and its delivery log."""
     from .services import audit_record
 
-    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+    # FOR UPDATE, not NO KEY UPDATE: the row is deleted below.
+    endpoint = WebhookEndpoint.objects.select_for_update(of=("self",)).get(pk=endpoint.pk)
     if not webhook_endpoint_policy.can(actor, endpoint, Action.CHANGE):
         raise NotPermitted(webhook_endpoint_policy.refusals[Action.CHANGE])
     audit_record(
@@ -425,6 +444,7 @@ def webhook_redeliver(*, delivery: WebhookDelivery, actor) -> WebhookDelivery:
         event_id=delivery.event_id,
         payload=delivery.payload,
         next_attempt_at=timezone.now(),
+        redelivery_of_id=delivery.redelivery_of_id or delivery.pk,
     )
     _kick_on_commit()
     return again
@@ -436,11 +456,18 @@ def webhook_redeliver(*, delivery: WebhookDelivery, actor) -> WebhookDelivery:
 @dataclass(frozen=True)
 class Occurrence:
     """One event about one record: its data (or a function making it, called only when
-    some endpoint will receive it), and, for private events, whose it is."""
+    some endpoint will receive it), what it is about (`subject`, which fixes its id), and,
+    for private events, whose it is."""
 
     data: dict | Callable[[], dict]
+    subject: str
     commissioner_id: int | None = None
     provider_id: int | None = None
+
+
+def event_id_for(event: str, subject: str) -> uuid.UUID:
+    """The id of `event` about `subject`: the same however often the event is raised."""
+    return uuid.uuid5(EVENT_NAMESPACE, f"{event}|{subject}")
 
 
 def _envelope(event_id, event: str, created_at, data: dict) -> dict:
@@ -454,7 +481,8 @@ def webhooks_emit_many(event: str, occurrences: list[Occurrence]) -> int:
     caller's transaction: one query for the endpoints, one insert. Returns deliveries queued."""
     if not occurrences:
         return 0
-    endpoints = WebhookEndpoint.objects.filter(active=True, events__contains=[str(event)])
+    # Endpoints that are off get the event too: held until they are on again (or expired).
+    endpoints = WebhookEndpoint.objects.filter(events__contains=[str(event)])
     private = event in PRIVATE_EVENTS
     if private:
         commissioners = {o.commissioner_id for o in occurrences if o.commissioner_id}
@@ -462,16 +490,17 @@ def webhooks_emit_many(event: str, occurrences: list[Occurrence]) -> int:
         endpoints = endpoints.filter(
             Q(commissioner_id__in=commissioners) | Q(provider_id__in=providers)
         )
-    targets = list(endpoints.values_list("pk", "commissioner_id", "provider_id"))
+    targets = list(endpoints.values_list("pk", "commissioner_id", "provider_id", "active"))
     if not targets:
         return 0
     now = timezone.now()
     rows = []
+    active = set()
     for occurrence in occurrences:
-        event_id = uuid.uuid4()
+        event_id = event_id_for(event, occurrence.subject)
         data = occurrence.data() if callable(occurrence.data) else occurrence.data
         payload = _envelope(event_id, event, now, data)
-        for pk, commissioner_id, provider_id in targets:
+        for pk, commissioner_id, provider_id, is_active in targets:
             if private and not (
                 (commissioner_id and commissioner_id == occurrence.commissioner_id)
                 or (provider_id and provider_id == occurrence.provider_id)
@@ -486,8 +515,12 @@ def webhooks_emit_many(event: str, occurrences: list[Occurrence]) -> int:
                     next_attempt_at=now,
                 )
             )
-    WebhookDelivery.objects.bulk_create(rows)
-    if rows:
+            if is_active:
+                active.add(pk)
+    # An event already queued for an endpoint (raised again by a second run) is skipped by
+    # the unique constraint on (endpoint, event_id).
+    WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True)
+    if active:
         _kick_on_commit()
     return len(rows)
 
@@ -503,6 +536,7 @@ def webhooks_on_audit(*, action: str, target, after: dict | None = None) -> int:
     if event is None:
         return 0
     occurrence = _BUILDERS[event](target, after or {})
+    occurrence = replace(occurrence, subject=_audited_subject(action, target, after or {}))
     if action in COMMISSIONER_ONLY:
         occurrence = replace(occurrence, provider_id=None)
     elif action in PROVIDER_ONLY:
@@ -510,9 +544,21 @@ def webhooks_on_audit(*, action: str, target, after: dict | None = None) -> int:
     return webhooks_emit(event, occurrence)
 
 
+def _audited_subject(action: str, target, after: dict) -> str:
+    """What an audited change is about: the action, the record, and the state it moved to
+    (its new values, and its updated_at where it has one, so a step taken twice on the same
+    record, such as an escalation raised, lowered and raised again, has two ids)."""
+    state = json.dumps(after, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder)
+    updated_at = getattr(target, "updated_at", None)
+    stamp = updated_at.isoformat() if updated_at else ""
+    digest = hashlib.sha256(f"{state}|{stamp}".encode()).hexdigest()
+    return f"{action}:{target._meta.label_lower}:{target.pk}:{digest}"
+
+
 def renewals_due_emit(decisions) -> int:
     """contract.renewal_due for renewal decisions the renewals job opened in bulk (unsaved
-    objects are fine: it reads contract_id, end_date, due_on and recommendation)."""
+    objects are fine: it reads contract_id, end_date, due_on and recommendation). A
+    decision's event id comes from its contract and end date, the decision's own key."""
     from commissioning.models import Contract
 
     if not decisions:
@@ -544,6 +590,7 @@ def renewals_due_emit(decisions) -> int:
                         "url": _api_url("api-contract-renewal-decision-list", pk),
                     },
                 },
+                subject=f"commissioning.renewaldecision:{pk}:{decision.end_date.isoformat()}",
                 commissioner_id=commissioner_id,
                 provider_id=provider_id,
             )
@@ -601,11 +648,11 @@ def _contract_facts(contract) -> dict:
 
 
 def _tender_event(tender, after) -> Occurrence:
-    return Occurrence(data=lambda: {"tender": _tender_facts(tender)})
+    return Occurrence(data=lambda: {"tender": _tender_facts(tender)}, subject="")
 
 
 def _award_event(lot, after) -> Occurrence:
-    return Occurrence(data=lambda: _award_data(lot))
+    return Occurrence(data=lambda: _award_data(lot), subject="")
 
 
 def _award_data(lot) -> dict:
@@ -634,7 +681,7 @@ def _award_data(lot) -> dict:
 
 
 def _contract_event(contract, after) -> Occurrence:
-    return Occurrence(data=lambda: {"contract": _contract_facts(contract)})
+    return Occurrence(data=lambda: {"contract": _contract_facts(contract)}, subject="")
 
 
 def _complaint_event(complaint, after) -> Occurrence:
@@ -655,6 +702,7 @@ def _complaint_event(complaint, after) -> Occurrence:
                 "url": _api_url("api-complaint-detail", complaint.pk),
             }
         },
+        subject="",
         commissioner_id=complaint.commissioner_id,
         provider_id=complaint.provider_id,
     )
@@ -677,6 +725,7 @@ def _escalation_event(contract, after) -> Occurrence:
             },
             "escalation": change,
         },
+        subject="",
         commissioner_id=contract.commissioner_id,
         provider_id=contract.provider_id,
     )
@@ -757,19 +806,25 @@ def post(url: str, body: bytes, headers: dict) -> Answer:
         connection.close()
 
 
-def webhooks_deliver(*, batch_size: int = 20) -> int:
+def webhooks_deliver(*, batch_size: int = 20, time_budget: float | None = None) -> int:
     """Sends every due delivery; returns how many were delivered.
 
     A batch is claimed in a short transaction (SELECT ... FOR UPDATE SKIP LOCKED, then its
-    next attempt pushed a lease ahead), so no transaction stays open while receivers answer
-    and two workers never send the same delivery at once; a worker that dies mid-batch leaves
-    its deliveries to be retried when the lease ends."""
+    next attempt pushed a lease ahead, longer than the task's hard time limit), so no
+    transaction stays open while receivers answer and two workers never send the same
+    delivery at once; a worker that dies mid-batch leaves its deliveries to be retried when
+    the lease ends. Each attempt first checks that its endpoint is still on; near the end of
+    the lease the rest of the batch is handed back. With `time_budget` (seconds) no batch is
+    claimed after the budget is spent."""
+    started = time.monotonic()
     delivered = 0
-    while True:
+    while time_budget is None or time.monotonic() - started < time_budget:
         with transaction.atomic():
             now = db_now()
             batch = list(
-                WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+                WebhookDelivery.objects.select_for_update(
+                    skip_locked=True, of=("self",), no_key=True
+                )
                 .select_related("endpoint")
                 .filter(
                     status=WebhookDelivery.Status.PENDING,
@@ -779,12 +834,64 @@ def webhooks_deliver(*, batch_size: int = 20) -> int:
                 .order_by("next_attempt_at", "id")[:batch_size]
             )
             WebhookDelivery.objects.filter(pk__in=[d.pk for d in batch]).update(
-                next_attempt_at=now + LEASE
+                next_attempt_at=now + lease()
             )
-        for delivery in batch:
-            delivered += _attempt(delivery)
+        claimed_at = time.monotonic()
+        # A slow receiver takes at most about three timeouts (connect, send, read).
+        last_start = claimed_at + lease().total_seconds() - 3 * settings.WEBHOOK_TIMEOUT_SECONDS
+        handled = 0
+        try:
+            for delivery in batch:
+                if time.monotonic() > last_start:
+                    break
+                handled += 1
+                still_on = WebhookEndpoint.objects.filter(pk=delivery.endpoint_id, active=True)
+                if not still_on.exists():
+                    # Turned off since the claim (by a person, or by this batch's failures).
+                    _release([delivery])
+                    continue
+                delivered += _attempt(delivery)
+        finally:
+            _release(batch[handled:])
         if len(batch) < batch_size:
-            return delivered
+            break
+    return delivered
+
+
+def _release(deliveries: list[WebhookDelivery]) -> None:
+    """Hands back claimed deliveries not attempted: due at once, attempts untouched (an
+    endpoint that is off keeps them until it is on again)."""
+    if deliveries:
+        WebhookDelivery.objects.filter(
+            pk__in=[d.pk for d in deliveries], status=WebhookDelivery.Status.PENDING
+        ).update(next_attempt_at=db_now())
+
+
+def _release_held(endpoint: WebhookEndpoint) -> None:
+    """When an endpoint is turned on: events held longer than WEBHOOK_HOLD_DAYS expire, the
+    rest go out at once."""
+    now = db_now()
+    held = WebhookDelivery.objects.filter(endpoint=endpoint, status=WebhookDelivery.Status.PENDING)
+    cutoff = now - timedelta(days=settings.WEBHOOK_HOLD_DAYS)
+    held.filter(created_at__lt=cutoff).update(
+        status=WebhookDelivery.Status.EXPIRED, last_error=_expired_reason()
+    )
+    if held.filter(created_at__gte=cutoff).update(next_attempt_at=now):
+        _kick_on_commit()
+
+
+def webhooks_expire_held() -> int:
+    """Expires events held longer than WEBHOOK_HOLD_DAYS for endpoints that are off (the
+    nightly retention job); returns how many."""
+    cutoff = db_now() - timedelta(days=settings.WEBHOOK_HOLD_DAYS)
+    return WebhookDelivery.objects.filter(
+        status=WebhookDelivery.Status.PENDING, endpoint__active=False, created_at__lt=cutoff
+    ).update(status=WebhookDelivery.Status.EXPIRED, last_error=_expired_reason())
+
+
+def _expired_reason() -> str:
+    days = settings.WEBHOOK_HOLD_DAYS
+    return f"Held for more than {days} day{'' if days == 1 else 's'} while the endpoint was off"
 
 
 def _attempt(delivery: WebhookDelivery) -> int:
@@ -800,6 +907,8 @@ def _attempt(delivery: WebhookDelivery) -> int:
     }
     status, excerpt, error = None, "", ""
     try:
+        # (SoftTimeLimitExceeded passes through: the delivery stays claimed, and is retried
+        # when its lease ends.)
         answer = post(endpoint.url, body, headers)
         status, excerpt = answer.status, answer.excerpt
         if not 200 <= status < 300:
@@ -815,8 +924,16 @@ def _attempt(delivery: WebhookDelivery) -> int:
 
 @transaction.atomic
 def _record(delivery: WebhookDelivery, *, status, excerpt: str, error: str) -> int:
+    """In a short transaction of its own after the receiver answered; the next attempt is
+    counted from now, when this one ended."""
     now = db_now()
-    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=delivery.endpoint_id)
+    endpoint = (
+        WebhookEndpoint.objects.select_for_update(of=("self",), no_key=True)
+        .filter(pk=delivery.endpoint_id)
+        .first()
+    )
+    if endpoint is None:
+        return 0  # deleted while we were sending: its deliveries went with it
     delivery.attempts += 1
     delivery.last_attempt_at = now
     delivery.last_status_code = status
@@ -889,7 +1006,44 @@ def _disable(endpoint: WebhookEndpoint, *, last_error: str) -> None:
             body=(
                 f"We could not deliver events to {endpoint.url} after {failures} attempts in "
                 f"a row, so we have stopped sending to it.\n\nLast error: {last_error}\n\n"
-                "Deliveries not yet sent are kept. When the receiver works again, turn the "
-                f"endpoint back on:\n{address}\n"
+                "Deliveries not yet sent, and events raised while it is off, are kept for "
+                f"{settings.WEBHOOK_HOLD_DAYS} days. When the receiver works again, turn the "
+                f"endpoint back on, and they will be sent:\n{address}\n"
             ),
         )
+
+
+# --- platform staff -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def webhook_endpoint_switch_off(*, endpoint: WebhookEndpoint, actor, reason: str):
+    """Platform staff switch off an organisation's endpoint (one that misbehaves, or points
+    somewhere it should not), with the reason its owners see; the owners switch it on again
+    from their webhook page once it is put right."""
+    from .services import audit_record
+
+    if not is_platform_staff(actor):
+        raise NotPermitted("Only platform staff can switch off other organisations' webhooks.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(
+            "Enter why the endpoint is switched off",
+            field_errors={"reason": ["Enter why the endpoint is switched off"]},
+        )
+    endpoint = WebhookEndpoint.objects.select_for_update(of=("self",), no_key=True).get(
+        pk=endpoint.pk
+    )
+    if not endpoint.active:
+        raise DomainError("This endpoint is already switched off.")
+    endpoint.active = False
+    endpoint.disabled_reason = f"Switched off by platform staff: {reason}"[:255]
+    endpoint.save(update_fields=["active", "disabled_reason", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="webhook.switched_off",
+        target=endpoint,
+        before={"active": True},
+        after={"active": False, "reason": reason},
+    )
+    return endpoint

@@ -1,82 +1,53 @@
-"""Platform staff verify providers and record exclusions here.
+"""Platform staff verify providers, record exclusions and check changes to providers' details
+here.
 
-Every change of state goes through providers.services, so the state machine, the checks
-and the audit log apply in the admin exactly as on the pages: verification status is
-read-only, and exclusions are recorded and lifted only by the services."""
+Every change goes through providers.services, so the state machines, the checks and the
+audit log apply in the admin exactly as on the pages: the records themselves are read-only
+(core.admin_base.ServiceOwnedAdmin), verification and exclusions are actions, and a
+provider's kind, legal form or size band is corrected on a staff page, with a reason."""
 
-from django.contrib import admin, messages
-from django.contrib.admin import helpers
-from django.db import models
-from django.template.response import TemplateResponse
+from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.http import urlencode
 
-from core.errors import DomainError
+from core.admin_base import ServiceOwnedAdmin, ServiceOwnedTabularInline, admin_action_with_form
+from core.admin_base import apply_to_each as _apply_to_each
 
 from . import services
-from .forms import ExclusionAdminForm, ReasonForm
-from .models import ProviderExclusion, ProviderIdentifier, ProviderOrganisation
+from .forms import ExclusionAdminForm
+from .models import (
+    ProviderDetailsChange,
+    ProviderExclusion,
+    ProviderIdentifier,
+    ProviderOrganisation,
+)
 from .selectors import with_exclusion_flag
 
 
-def _apply_to_each(modeladmin, request, queryset, service, *, done: str) -> None:
-    """Runs `service` on each selected row on its own, so one refusal does not undo the
-    others; reports what was done and what was refused, and why."""
-    done_for = []
-    for record in queryset:
-        try:
-            service(record)
-        except DomainError as error:
-            modeladmin.message_user(request, f"{record}: {error.message}", messages.ERROR)
-        else:
-            done_for.append(str(record))
-    if done_for:
-        modeladmin.message_user(request, f"{done}: {', '.join(done_for)}", messages.SUCCESS)
-
-
-def _with_reason(modeladmin, request, queryset, *, action: str, title: str, service, done: str):
-    """An admin action that asks for a reason on a page of its own before it runs."""
-    form = ReasonForm(request.POST if "apply" in request.POST else None)
-    if form.is_bound and form.is_valid():
-        reason = form.cleaned_data["reason"]
-        _apply_to_each(
-            modeladmin, request, queryset, lambda record: service(record, reason), done=done
-        )
-        return None
-    context = {
-        **modeladmin.admin_site.each_context(request),
-        "title": title,
-        "opts": modeladmin.model._meta,
-        "queryset": queryset,
-        "form": form,
-        "action": action,
-        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-    }
-    return TemplateResponse(request, "providers/admin/action_reason.html", context)
-
-
-class ProviderIdentifierInline(admin.TabularInline):
+class ProviderIdentifierInline(ServiceOwnedTabularInline):
     model = ProviderIdentifier
-    extra = 0
+    fields = ("scheme", "value")
 
 
-class ExclusionInline(admin.TabularInline):
+class ExclusionInline(ServiceOwnedTabularInline):
     """The provider's exclusions, to read; they are recorded under Provider exclusions."""
 
     model = ProviderExclusion
     fields = ("starts_on", "ends_on", "reason", "lifted_at", "lifted_reason")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
     show_change_link = True
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
+class DetailsChangeInline(ServiceOwnedTabularInline):
+    """Changes the provider made to its kind, legal form or size band, and staff's decisions."""
+
+    model = ProviderDetailsChange
+    fields = ("kind", "legal_form", "size_band", "status", "requested_at", "decision_reason")
+    show_change_link = True
 
 
 @admin.register(ProviderOrganisation)
-class ProviderOrganisationAdmin(admin.ModelAdmin):
+class ProviderOrganisationAdmin(ServiceOwnedAdmin):
     list_display = (
         "name",
         "kind",
@@ -87,17 +58,31 @@ class ProviderOrganisationAdmin(admin.ModelAdmin):
     )
     list_filter = ("verification_status", "kind", "legal_form", "size_band")
     search_fields = ("name", "identifiers__value")
-    readonly_fields = ("verification_status",)
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    inlines = [ProviderIdentifierInline, ExclusionInline]
+    readonly_fields = ("staff_actions",)
+    inlines = [ProviderIdentifierInline, ExclusionInline, DetailsChangeInline]
     actions = ["verify", "refuse_verification"]
 
     def get_queryset(self, request):
         return with_exclusion_flag(super().get_queryset(request))
 
+    def get_fields(self, request, obj=None):
+        fields = [f for f in super().get_fields(request, obj) if f != "staff_actions"]
+        return ["staff_actions", *fields]
+
     @admin.display(description="Excluded until", ordering="excluded_until")
     def excluded_until(self, provider):
         return provider.excluded_until
+
+    @admin.display(description="Staff actions")
+    def staff_actions(self, provider):
+        return format_html(
+            '<a href="{}?{}">Correct kind, legal form or size</a> · '
+            '<a href="{}?{}">Record an exclusion</a>',
+            reverse("staff:provider_details"),
+            urlencode({"provider": provider.name}),
+            reverse("admin:providers_providerexclusion_add"),
+            urlencode({"provider": provider.pk}),
+        )
 
     @admin.action(description="Verify selected providers")
     def verify(self, request, queryset):
@@ -111,7 +96,7 @@ class ProviderOrganisationAdmin(admin.ModelAdmin):
 
     @admin.action(description="Refuse verification")
     def refuse_verification(self, request, queryset):
-        return _with_reason(
+        return admin_action_with_form(
             self,
             request,
             queryset,
@@ -121,13 +106,56 @@ class ProviderOrganisationAdmin(admin.ModelAdmin):
                 provider=provider, actor=request.user, reason=reason
             ),
             done="Verification refused",
+            reason_note="kept in the audit log and emailed to the provider's admins",
+        )
+
+
+@admin.register(ProviderDetailsChange)
+class ProviderDetailsChangeAdmin(ServiceOwnedAdmin):
+    """A verified provider's change to its kind, legal form or size band waits here until
+    staff check it against the registers and approve or refuse it."""
+
+    list_display = ("provider", "summary", "status", "requested_by", "requested_at")
+    list_filter = ("status",)
+    list_select_related = ("provider", "requested_by")
+    search_fields = ("provider__name",)
+    actions = ["approve", "refuse"]
+
+    @admin.display(description="Change")
+    def summary(self, change):
+        return change.summary()
+
+    @admin.action(description="Approve selected changes")
+    def approve(self, request, queryset):
+        _apply_to_each(
+            self,
+            request,
+            queryset.select_related("provider"),
+            lambda change: services.details_change_approve(change=change, actor=request.user),
+            done="Approved",
+        )
+
+    @admin.action(description="Refuse selected changes")
+    def refuse(self, request, queryset):
+        return admin_action_with_form(
+            self,
+            request,
+            queryset.select_related("provider"),
+            action="refuse",
+            title="Refuse changes: why?",
+            service=lambda change, reason: services.details_change_refuse(
+                change=change, actor=request.user, reason=reason
+            ),
+            done="Refused",
+            reason_note="kept in the audit log and emailed to the provider's admins",
         )
 
 
 @admin.register(ProviderExclusion)
-class ProviderExclusionAdmin(admin.ModelAdmin):
-    """Recording an exclusion goes through `provider_exclude`; a recorded exclusion is never
-    edited or deleted, only lifted, with a reason, by the action."""
+class ProviderExclusionAdmin(ServiceOwnedAdmin):
+    """Recording an exclusion goes through `provider_exclude` (the add page's save calls it,
+    so this is the one add page the admin keeps); a recorded exclusion is never edited or
+    deleted, only lifted, with a reason, by the action."""
 
     form = ExclusionAdminForm
     list_display = ("provider", "starts_on", "ends_on", "lifted_at", "recorded_by")
@@ -136,6 +164,9 @@ class ProviderExclusionAdmin(admin.ModelAdmin):
     search_fields = ("provider__name", "reason")
     autocomplete_fields = ("provider",)
     actions = ["lift"]
+
+    def has_add_permission(self, request):
+        return admin.ModelAdmin.has_add_permission(self, request)
 
     def get_fields(self, request, obj=None):
         if obj is None:
@@ -150,12 +181,6 @@ class ProviderExclusionAdmin(admin.ModelAdmin):
             "lifted_at",
             "lifted_reason",
         ]
-
-    def has_change_permission(self, request, obj=None):
-        return obj is None and super().has_change_permission(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
@@ -173,7 +198,7 @@ class ProviderExclusionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Lift selected exclusions")
     def lift(self, request, queryset):
-        return _with_reason(
+        return admin_action_with_form(
             self,
             request,
             queryset,

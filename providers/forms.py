@@ -36,6 +36,8 @@ class ProviderDetailsForm(GovukFormMixin, forms.ModelForm):
             "capability_statement": "What your organisation does",
         }
         help_texts = {
+            "size_band": "Once your organisation is verified, platform staff check a change of "
+            "size before it applies: it decides the lots reserved for small providers",
             "postcode": "For example, M1 1AE",
             "capability_statement": "Commissioners read this when they look for providers "
             "(up to 2,000 characters)",
@@ -309,15 +311,6 @@ class ConfirmForm(GovukFormMixin, forms.Form):
 
 
 # --- platform staff, in the admin ---------------------------------------------------------
-
-
-class ReasonForm(forms.Form):
-    """The reason staff give for an admin action that needs one."""
-
-    reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
-        error_messages=_required("Enter the reason"),
-    )
 
 
 class ExclusionAdminForm(forms.ModelForm):

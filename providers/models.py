@@ -216,3 +216,67 @@ class PendingRegistration(models.Model):
 
     def __str__(self):
         return f"registration waiting for {self.email}"
+
+
+class ProviderDetailsChange(models.Model):
+    """A change a verified provider made to a fact staff verified, held until staff check it.
+
+    Kind, legal form and size band decide which reserved lots a provider may bid for, so a
+    verified provider's change to them does not apply at once: it waits here, and until staff
+    approve it the provider is judged by the stricter of what was verified and what it told
+    us (commissioning.eligibility). A blank field is not being changed."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a check"
+        APPROVED = "approved", "Approved"
+        REFUSED = "refused", "Refused"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    provider = models.ForeignKey(
+        ProviderOrganisation, on_delete=models.CASCADE, related_name="details_changes"
+    )
+    kind = models.CharField(max_length=20, choices=ProviderKind.choices, blank=True)
+    legal_form = models.CharField(max_length=30, choices=LegalForm.choices, blank=True)
+    size_band = models.CharField(max_length=10, choices=SizeBand.choices, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+
+    FACTS = ("kind", "legal_form", "size_band")
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        verbose_name = "provider details change"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider"],
+                condition=models.Q(status="pending"),
+                name="one_pending_details_change_per_provider",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="", legal_form="", size_band=""),
+                name="details_change_changes_something",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.provider}: {self.summary()}"
+
+    def proposed(self) -> dict[str, str]:
+        return {name: getattr(self, name) for name in self.FACTS if getattr(self, name)}
+
+    def summary(self) -> str:
+        labels = {
+            "kind": ("kind", ProviderKind),
+            "legal_form": ("legal form", LegalForm),
+            "size_band": ("size", SizeBand),
+        }
+        return "; ".join(
+            f"{labels[name][0]} to {labels[name][1](value).label}"
+            for name, value in self.proposed().items()
+        )

@@ -110,3 +110,28 @@ def invitation_for_token(token: str) -> Invitation | None:
         .filter(token_hash=invitation_token_hash(token))
         .first()
     )
+
+
+# --- changes waiting for staff ---------------------------------------------------------------
+
+
+def pending_details_change(provider):
+    """The change to kind, legal form or size band `provider` made that waits for staff, or
+    None."""
+    from .models import ProviderDetailsChange
+
+    return ProviderDetailsChange.objects.filter(
+        provider=provider, status=ProviderDetailsChange.Status.PENDING
+    ).first()
+
+
+def pending_details_changes_by_provider(provider_ids) -> dict:
+    """The same for many providers in one query, keyed by provider id."""
+    from .models import ProviderDetailsChange
+
+    return {
+        change.provider_id: change
+        for change in ProviderDetailsChange.objects.filter(
+            provider_id__in=set(provider_ids), status=ProviderDetailsChange.Status.PENDING
+        )
+    }

@@ -36,6 +36,7 @@ from .choices import IdentifierScheme, LegalForm, ProviderKind, SizeBand, Verifi
 from .models import (
     Invitation,
     PendingRegistration,
+    ProviderDetailsChange,
     ProviderExclusion,
     ProviderIdentifier,
     ProviderOrganisation,
@@ -65,11 +66,23 @@ INVITATION_LIFETIME = timedelta(days=7)
 CHECK_DETAILS = "Check the details you entered."
 
 
+# Facts staff verified, which decide the reserved lots a provider may bid for: a verified
+# provider's change to them waits for staff (ProviderDetailsChange) instead of applying.
+VERIFIED_FACTS = ProviderDetailsChange.FACTS
+
+
+@transaction.atomic
 def provider_update(*, provider: ProviderOrganisation, actor, **changes):
+    """Changes the provider's details. A verified provider's new size band is held for
+    platform staff to check (see `details_change_request`); the rest apply at once."""
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"not editable here: {', '.join(sorted(unknown))}")
-    return record_update(
+    locked = _lock_provider(provider)
+    held = {}
+    if locked.is_verified:
+        held = {name: changes.pop(name) for name in VERIFIED_FACTS if name in changes}
+    record = record_update(
         policy=provider_policy,
         model=ProviderOrganisation,
         pk=provider.pk,
@@ -77,6 +90,9 @@ def provider_update(*, provider: ProviderOrganisation, actor, **changes):
         action_name="provider.updated",
         changes=changes,
     )
+    if held:
+        details_change_request(provider=record, actor=actor, **held)
+    return record
 
 
 # --- passwords ----------------------------------------------------------------------------
@@ -395,7 +411,7 @@ def provider_registration_confirm(*, token: str) -> User:
     Everything is checked again: a name, number or address may have been registered since
     the link was sent. The link works once."""
     pending = (
-        PendingRegistration.objects.select_for_update()
+        PendingRegistration.objects.select_for_update(of=("self",))
         .filter(token_hash=registration_token_hash(token or ""), expires_at__gt=db_now())
         .first()
     )
@@ -432,7 +448,9 @@ def _require_staff(actor, doing: str) -> None:
 
 
 def _lock_provider(provider: ProviderOrganisation) -> ProviderOrganisation:
-    return ProviderOrganisation.objects.select_for_update().get(pk=provider.pk)
+    return ProviderOrganisation.objects.select_for_update(of=("self",), no_key=True).get(
+        pk=provider.pk
+    )
 
 
 @transaction.atomic
@@ -553,7 +571,9 @@ def exclusion_lift(*, exclusion: ProviderExclusion, actor, reason: str) -> Provi
             "Enter why the exclusion is lifted",
             field_errors={"reason": ["Enter why the exclusion is lifted"]},
         )
-    exclusion = ProviderExclusion.objects.select_for_update().get(pk=exclusion.pk)
+    exclusion = ProviderExclusion.objects.select_for_update(of=("self",), no_key=True).get(
+        pk=exclusion.pk
+    )
     now = db_now()
     if exclusion.lifted_at is not None:
         raise DomainError(f"This exclusion was already lifted on {exclusion.lifted_at:%-d %B %Y}.")
@@ -654,7 +674,9 @@ def invitation_create(
 @transaction.atomic
 def invitation_revoke(*, invitation: Invitation, actor) -> Invitation:
     _lock_for_team(invitation.provider, actor)
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    invitation = Invitation.objects.select_for_update(of=("self",), no_key=True).get(
+        pk=invitation.pk
+    )
     if invitation.accepted_at is not None:
         raise DomainError(
             f"{invitation.full_name} has already accepted this invitation. Remove them from "
@@ -695,7 +717,7 @@ def invitation_problem(invitation: Invitation | None, *, now=None) -> str | None
 def invitation_accept(*, token: str, password: str) -> User:
     """Creates the invited colleague's account in the provider, with the password they chose."""
     invitation = (
-        Invitation.objects.select_for_update()
+        Invitation.objects.select_for_update(of=("self",), no_key=True)
         .select_related("provider")
         .filter(token_hash=invitation_token_hash(token))
         .first()
@@ -732,7 +754,7 @@ def colleague_remove(*, provider: ProviderOrganisation, member: User, actor) -> 
     """Deactivates a colleague's account: they can no longer sign in. Their name stays on
     what they did (bids, questions), so the account is kept, not deleted."""
     provider = _lock_for_team(provider, actor)
-    member = User.objects.select_for_update().get(pk=member.pk)
+    member = User.objects.select_for_update(of=("self",), no_key=True).get(pk=member.pk)
     if member.provider_id != provider.pk or not member.is_active:
         raise DomainError(f"{member.full_name} is not in your team.")
     if member.pk == actor.pk:
@@ -751,3 +773,188 @@ def colleague_remove(*, provider: ProviderOrganisation, member: User, actor) -> 
         after={"user": member.email, "role": member.role},
     )
     return member
+
+
+# --- changes to verified facts --------------------------------------------------------------
+# Kind, legal form and size band decide which reserved lots a provider may bid for. Once
+# staff have verified a provider, its own change to them waits for staff to check; until
+# then it is judged by the stricter of the two (commissioning.eligibility). Staff correct
+# these facts themselves, with a reason, through `provider_details_correct`.
+
+_FACT_CHOICES = {"kind": ProviderKind, "legal_form": LegalForm, "size_band": SizeBand}
+_FACT_QUESTIONS = {
+    "kind": "Select what kind of organisation it is",
+    "legal_form": "Select the organisation's legal form",
+    "size_band": "Select how many staff the organisation has",
+}
+
+
+def _checked_facts(facts: dict) -> dict:
+    problems = {
+        name: [_FACT_QUESTIONS[name]]
+        for name, value in facts.items()
+        if value not in _FACT_CHOICES[name].values
+    }
+    if problems:
+        raise DomainError(CHECK_DETAILS, field_errors=problems)
+    return facts
+
+
+def _lock_pending(provider: ProviderOrganisation) -> ProviderDetailsChange | None:
+    return (
+        ProviderDetailsChange.objects.select_for_update(of=("self",), no_key=True)
+        .filter(provider=provider, status=ProviderDetailsChange.Status.PENDING)
+        .first()
+    )
+
+
+@transaction.atomic
+def details_change_request(
+    *, provider: ProviderOrganisation, actor, **facts
+) -> ProviderDetailsChange | None:
+    """Holds the verified provider's new kind, legal form or size band for staff to check.
+
+    A new request replaces the one waiting; asking for what is already recorded withdraws
+    it. Returns the change now waiting, or None."""
+    unknown = set(facts) - set(VERIFIED_FACTS)
+    if unknown:
+        raise ValueError(f"not a verified fact: {', '.join(sorted(unknown))}")
+    provider = _lock_provider(provider)
+    if not provider_policy.can(actor, provider, Action.CHANGE):
+        raise NotPermitted(provider_policy.refusals[Action.CHANGE])
+    facts = _checked_facts(facts)
+    waiting = _lock_pending(provider)
+    wanted = {**(waiting.proposed() if waiting else {}), **facts}
+    wanted = {name: value for name, value in wanted.items() if value != getattr(provider, name)}
+    if waiting is not None and waiting.proposed() == wanted:
+        return waiting
+    if waiting is not None:
+        waiting.status = ProviderDetailsChange.Status.WITHDRAWN
+        waiting.decided_by, waiting.decided_at = actor, db_now()
+        waiting.save(update_fields=["status", "decided_by", "decided_at"])
+    if not wanted:
+        if waiting is not None:
+            audit_record(
+                actor=actor,
+                action="provider.details_change_withdrawn",
+                target=provider,
+                before=waiting.proposed(),
+            )
+        return None
+    change = ProviderDetailsChange.objects.create(
+        provider=provider, requested_by=actor, requested_at=db_now(), **wanted
+    )
+    audit_record(
+        actor=actor,
+        action="provider.details_change_requested",
+        target=provider,
+        before=snapshot(provider, wanted),
+        after=wanted,
+    )
+    return change
+
+
+def _decide(change: ProviderDetailsChange, actor, doing: str):
+    _require_staff(actor, doing)
+    provider = _lock_provider(change.provider)
+    change = ProviderDetailsChange.objects.select_for_update(of=("self",), no_key=True).get(
+        pk=change.pk
+    )
+    if change.status != ProviderDetailsChange.Status.PENDING:
+        raise DomainError(
+            f"This change was already {change.get_status_display().lower()}, so there is "
+            "nothing to decide."
+        )
+    return provider, change
+
+
+@transaction.atomic
+def details_change_approve(*, change: ProviderDetailsChange, actor) -> ProviderOrganisation:
+    """Staff checked the change against the registers: it applies now."""
+    provider, change = _decide(change, actor, "approve changes to providers' details")
+    wanted = change.proposed()
+    before = snapshot(provider, wanted)
+    for name, value in wanted.items():
+        setattr(provider, name, value)
+    provider.save(update_fields=[*wanted, "updated_at"])
+    change.status = ProviderDetailsChange.Status.APPROVED
+    change.decided_by, change.decided_at = actor, db_now()
+    change.save(update_fields=["status", "decided_by", "decided_at"])
+    audit_record(
+        actor=actor,
+        action="provider.details_change_approved",
+        target=provider,
+        before=before,
+        after=wanted,
+    )
+    _tell_admins(provider, "details_change_approved", {"change": change})
+    return provider
+
+
+@transaction.atomic
+def details_change_refuse(
+    *, change: ProviderDetailsChange, actor, reason: str
+) -> ProviderDetailsChange:
+    """Staff could not confirm the change: the verified facts stay, and the admins are told
+    why."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(
+            "Enter why the change is refused",
+            field_errors={"reason": ["Enter why the change is refused"]},
+        )
+    provider, change = _decide(change, actor, "refuse changes to providers' details")
+    change.status = ProviderDetailsChange.Status.REFUSED
+    change.decided_by, change.decided_at = actor, db_now()
+    change.decision_reason = reason
+    change.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+    audit_record(
+        actor=actor,
+        action="provider.details_change_refused",
+        target=provider,
+        before=change.proposed(),
+        after={"reason": reason},
+    )
+    _tell_admins(provider, "details_change_refused", {"change": change, "reason": reason})
+    return change
+
+
+@transaction.atomic
+def provider_details_correct(
+    *, provider: ProviderOrganisation, actor, reason: str, **facts
+) -> ProviderOrganisation:
+    """Staff correct a provider's kind, legal form or size band themselves (for example
+    after a charity becomes a CIO), with the reason in the audit log. A change the provider
+    made that is waiting must be decided first, so the two never disagree."""
+    _require_staff(actor, "correct providers' details")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(
+            "Enter why the details are being corrected",
+            field_errors={"reason": ["Enter why the details are being corrected"]},
+        )
+    unknown = set(facts) - set(VERIFIED_FACTS)
+    if unknown:
+        raise ValueError(f"not a verified fact: {', '.join(sorted(unknown))}")
+    facts = _checked_facts(facts)
+    provider = _lock_provider(provider)
+    if _lock_pending(provider) is not None:
+        raise DomainError(
+            f"{provider.name} has a change to its details waiting for a check. Approve or "
+            "refuse it first."
+        )
+    changed = {name: value for name, value in facts.items() if getattr(provider, name) != value}
+    if not changed:
+        raise DomainError(f"{provider.name} is already recorded with these details.")
+    before = snapshot(provider, changed)
+    for name, value in changed.items():
+        setattr(provider, name, value)
+    provider.save(update_fields=[*changed, "updated_at"])
+    audit_record(
+        actor=actor,
+        action="provider.details_corrected",
+        target=provider,
+        before=before,
+        after={**changed, "reason": reason},
+    )
+    return provider

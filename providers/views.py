@@ -11,7 +11,9 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.decorators import method_decorator
 from django.views import View
+from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, FormView, TemplateView
 
 from accounts.choices import Role
@@ -284,6 +286,7 @@ class ProviderTeamView(OrganisationTeamView):
             ],
             "invitations": list(selectors.pending_invitations(provider)) if can_manage_team else [],
             "identifiers": list(provider.identifiers.all()),
+            "pending_change": selectors.pending_details_change(provider),
             "regions": _region_labels(provider.regions),
             "exclusion": selectors.exclusion_in_force(provider) if sees_exclusions(user) else None,
         }
@@ -299,10 +302,21 @@ class ProviderEditView(OrganisationEditView):
     form_class = ProviderDetailsForm
     team_url_name = "providers:team"
 
+    def get_initial(self):
+        # A change waiting for staff is what the provider last told us: show that, so saving
+        # the other details does not take it back.
+        waiting = selectors.pending_details_change(self.object)
+        return {**super().get_initial(), **(waiting.proposed() if waiting else {})}
+
     def perform(self, form):
         self.object = services.provider_update(
             provider=self.object, actor=self.request.user, **form.cleaned_data
         )
+        if selectors.pending_details_change(self.object) is not None:
+            self.success_message = (
+                "Your organisation's details have been saved. Platform staff will check the "
+                "change of size before it applies"
+            )
 
 
 class TeamActionMixin(RecordAccessMixin, ServiceFormMixin):
@@ -377,6 +391,8 @@ class RemoveColleagueView(TeamActionMixin, FormView):
         messages.success(self.request, f"{self.member.full_name} has been removed from your team")
 
 
+# The secret is in the address and the page names the invited person: never stored.
+@method_decorator(never_cache, name="dispatch")
 class AcceptInvitationView(ServiceFormMixin, FormView):
     """The page the invitation email links to: the colleague chooses a password and is in."""
 

@@ -96,3 +96,78 @@ def wait_until(
             Path(log).read_text(errors="replace").splitlines()[-20:]
         )
     raise AssertionError(f"timed out after {seconds}s waiting for {message}{tail}")
+
+
+class WorkerProcess:
+    """A running worker the test can kill: its queue, its process and its log file."""
+
+    def __init__(self, queue: str, process: subprocess.Popen, log: str):
+        self.queue = queue
+        self.process = process
+        self.log = log
+
+    def kill(self) -> None:
+        """SIGKILL, as the out-of-memory killer or a lost machine would: no clean-up at all."""
+        self.process.kill()
+        self.process.wait(timeout=15)
+
+    def log_tail(self, lines: int = 30) -> str:
+        return "\n".join(Path(self.log).read_text(errors="replace").splitlines()[-lines:])
+
+
+@contextmanager
+def killable_celery_worker(*, settings_module: str = "civicmarkets.settings.test", env=None):
+    """Like `celery_worker`, with settings and environment of the test's choosing, yielding a
+    WorkerProcess the test can kill mid-task. (The solo pool runs tasks in the worker's own
+    process, so killing it kills the task.)"""
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    log = tempfile.NamedTemporaryFile("w+", prefix="celery-worker-", suffix=".log")  # noqa: SIM115
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "civicmarkets",
+            "worker",
+            "-Q",
+            queue,
+            "--concurrency",
+            "1",
+            "--pool",
+            "solo",
+            "-l",
+            "info",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            **(env or {}),
+            "DJANGO_SETTINGS_MODULE": settings_module,
+            "DATABASE_URL": test_database_url(),
+            "CELERY_TASK_DEFAULT_QUEUE": queue,
+        },
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    worker = WorkerProcess(queue, process, log.name)
+    try:
+        wait_until(
+            lambda: "ready." in Path(log.name).read_text(errors="replace"),
+            seconds=120,
+            message="the Celery worker to start",
+            log=log.name,
+        )
+        yield worker
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        log.close()

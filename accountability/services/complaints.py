@@ -124,7 +124,7 @@ def complaint_submit(
     if attachments:
         # Locked, so the removal of abandoned uploads cannot take one while it is moved here.
         attachments = list(
-            PendingAttachment.objects.select_for_update()
+            PendingAttachment.objects.select_for_update(of=("self",))
             .filter(pk__in=[p.pk for p in attachments])
             .order_by("uploaded_at", "id")
         )
@@ -216,7 +216,7 @@ def complaint_request_stage2(*, complaint, token_holder: bool = True, reason: st
     starts again from received, at stage 2, with the longer stage 2 timescales. Once only."""
     if not token_holder:
         raise DomainError("Only the person who made the complaint can ask for a review.")
-    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    complaint = Complaint.objects.select_for_update(of=("self",), no_key=True).get(pk=complaint.pk)
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(

@@ -82,7 +82,7 @@ def escalation_policy_update(*, contract: Contract, actor, **thresholds) -> Esca
         raise ValueError(f"not a threshold: {', '.join(sorted(unknown))}")
     contract = _lock_contract(contract, actor=actor)
     policy = escalation_policy_for(contract)
-    policy = EscalationPolicy.objects.select_for_update().get(pk=policy.pk)
+    policy = EscalationPolicy.objects.select_for_update(of=("self",), no_key=True).get(pk=policy.pk)
     problems = {}
     for name, (low, high, message) in THRESHOLD_LIMITS.items():
         value = thresholds.get(name)
@@ -118,7 +118,7 @@ def evaluate_triggers(*, contract: Contract) -> list[EscalationProposal]:
     Locks the contract's row first, so the check of its open proposals cannot race another
     evaluation or an officer's decision, then runs the same set-based evaluation as the daily
     jobs, for a chunk of one."""
-    locked = Contract.objects.select_for_update(of=("self",)).get(pk=contract.pk)
+    locked = Contract.objects.select_for_update(of=("self",), no_key=True).get(pk=contract.pk)
     return evaluate_triggers_for_contracts([locked]).get(locked.pk, [])
 
 
@@ -400,7 +400,7 @@ def evaluate_triggers_for_due_contracts(*, chunk_size: int = 500) -> int:
     upheld = Complaint.objects.filter(contract_id=OuterRef("pk"), outcome__in=UPHELD_OUTCOMES)
     missed = KpiResult.objects.filter(kpi__contract_id=OuterRef("pk"), rating=KpiRating.MISSED)
     due = (
-        Contract.objects.select_for_update(skip_locked=True, of=("self",))
+        Contract.objects.select_for_update(skip_locked=True, of=("self",), no_key=True)
         .filter(status__in=LIVE_CONTRACT_STATUSES)
         .filter(Exists(upheld) | Exists(missed))
         .order_by("id")
@@ -422,7 +422,7 @@ def evaluate_triggers_for_due_contracts(*, chunk_size: int = 500) -> int:
 def _lock_contract(contract: Contract, *, actor) -> Contract:
     """The contract's row, locked for this transaction, so two officers cannot both move it."""
     locked = (
-        Contract.objects.select_for_update(of=("self",))
+        Contract.objects.select_for_update(of=("self",), no_key=True)
         .select_related("commissioner", "provider")
         .get(pk=contract.pk)
     )
@@ -535,7 +535,9 @@ def proposal_confirm(
     the trigger's own; a performance notice needs the plan's due date, termination a reason and
     a continuity option."""
     contract = _lock_contract(proposal.contract, actor=actor)
-    proposal = EscalationProposal.objects.select_for_update().get(pk=proposal.pk)
+    proposal = EscalationProposal.objects.select_for_update(of=("self",), no_key=True).get(
+        pk=proposal.pk
+    )
     if proposal.status != ProposalStatus.PENDING:
         raise DomainError(
             "Another officer already decided this proposal: it is "
@@ -578,7 +580,9 @@ def proposal_confirm(
 def proposal_override(*, proposal: EscalationProposal, actor, reason: str) -> EscalationProposal:
     """Declines a trigger's proposal; the officer must say why, for the record."""
     contract = _lock_contract(proposal.contract, actor=actor)
-    proposal = EscalationProposal.objects.select_for_update().get(pk=proposal.pk)
+    proposal = EscalationProposal.objects.select_for_update(of=("self",), no_key=True).get(
+        pk=proposal.pk
+    )
     if proposal.status != ProposalStatus.PENDING:
         raise DomainError(
             "Another officer already decided this proposal: it is "
@@ -660,7 +664,11 @@ def escalation_step_record(
 def improvement_plan_submit(*, step: EscalationStep, actor, text: str) -> ImprovementPlan:
     """The provider's answer to a performance notice, once. Accepted after the due date, but
     marked late by the database's date."""
-    step = EscalationStep.objects.select_for_update().select_related("contract").get(pk=step.pk)
+    step = (
+        EscalationStep.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("contract")
+        .get(pk=step.pk)
+    )
     if not escalation_step_policy.can(actor, step, Action.CHANGE):
         raise NotPermitted(escalation_step_policy.refusals[Action.CHANGE])
     if step.level != EscalationLevel.PERFORMANCE_NOTICE:

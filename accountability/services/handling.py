@@ -90,7 +90,7 @@ def is_overdue(complaint: Complaint, today: date) -> bool:
 
 def lock_complaint(complaint: Complaint, *, actor) -> Complaint:
     """The complaint's row, locked for this transaction, after checking the actor may handle it."""
-    locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    locked = Complaint.objects.select_for_update(of=("self",), no_key=True).get(pk=complaint.pk)
     if not complaint_policy.can(actor, locked, Action.CHANGE):
         raise NotPermitted(complaint_policy.refusals[Action.CHANGE])
     return locked
@@ -380,7 +380,7 @@ def complaints_sweep_overdue(*, chunk_size: int = 500) -> int:
             now = db_now()
             today = timezone.localtime(now).date()
             due = list(
-                Complaint.objects.select_for_update(skip_locked=True)
+                Complaint.objects.select_for_update(skip_locked=True, of=("self",), no_key=True)
                 # overdue_flagged_at, not escalated_to_manager_at: a stage 2 review clears
                 # the flag, so an overdue review is flagged and escalated again.
                 .filter(overdue_q(today), overdue_flagged_at__isnull=True)

@@ -47,3 +47,36 @@ def complaints_anonymise_expired() -> RetentionResult:
             lambda: [storage.delete(name) for name in attachment_files + pending_files if name]
         )
     return RetentionResult(wiped, attachments_deleted, pending_deleted)
+
+
+# --- the nightly retention job: complainants' details, sent emails, held webhook events ------
+
+
+@dataclass(frozen=True)
+class RetentionRunResult:
+    complaints: RetentionResult
+    emails_deleted: int
+    webhook_events_expired: int
+
+
+def retention_run() -> RetentionRunResult:
+    """The nightly job (`anonymise_complaints`): complainants' details and attachments after
+    COMPLAINT_RETENTION_DAYS, what is left of sent and given-up emails after
+    OUTBOX_RETENTION_DAYS, and webhook events held longer than WEBHOOK_HOLD_DAYS for endpoints
+    that are turned off. Recorded as a job run, so a lost night is caught up."""
+    from core.jobs import job_run
+    from core.outbox import outbox_purge_expired
+    from core.webhooks import webhooks_expire_held
+
+    with job_run("anonymise_complaints") as run:
+        complaints = complaints_anonymise_expired()
+        emails = outbox_purge_expired()
+        expired = webhooks_expire_held()
+        run.add(
+            complaints.complaints_wiped
+            + complaints.attachments_deleted
+            + complaints.pending_deleted
+            + emails
+            + expired
+        )
+    return RetentionRunResult(complaints, emails, expired)

@@ -27,7 +27,7 @@ def pending_attachments_remove_abandoned() -> int:
     while True:
         with transaction.atomic():
             chunk = list(
-                PendingAttachment.objects.select_for_update(skip_locked=True)
+                PendingAttachment.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(uploaded_at__lt=cutoff)
                 .order_by("id")
                 .values_list("pk", "file")[:CHUNK]

@@ -39,7 +39,10 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    # Swagger UI's files, served from here rather than a CDN (core/api/docs.py).
+    "drf_spectacular_sidecar",
     "axes",
+    "csp",
     "core",
     "accounts",
     "commissioning",
@@ -49,6 +52,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Security headers (see "Security headers" below): the Content-Security-Policy.
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -57,6 +62,9 @@ MIDDLEWARE = [
     "core.edge.EdgeMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Security headers: pages shown to a signed-in person or from their session are never
+    # stored (Cache-Control: private, no-store). After authentication, which it reads.
+    "core.http_cache.PrivatePagesNotStoredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it reads the outcome of authentication.
@@ -144,6 +152,8 @@ STORAGES = {
 }
 
 EMAIL_CONFIG = env.email("EMAIL_URL", default="smtp://localhost:25")
+# EMAIL_URL's query string (smtp://host:25?timeout=10) comes back as OPTIONS: see EMAIL_TIMEOUT.
+EMAIL_URL_OPTIONS = EMAIL_CONFIG.pop("OPTIONS", {})
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="CivicMarkets <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -163,6 +173,26 @@ X_FRAME_OPTIONS = "DENY"
 # /healthz is probed over plain HTTP by the load balancer and the compose health check.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
+# --- Security headers: Content-Security-Policy (django-csp) -----------------------------------
+# Pages load scripts, styles, fonts and images only from this origin (static files, Swagger UI
+# from drf-spectacular-sidecar): no inline script, style attribute or event handler runs, so
+# markup that slipped past escaping cannot execute. The browser tests fail on any violation.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# Where browsers send violation reports (e.g. a collector of your own); none by default.
+if _csp_report_uri := env.str("CSP_REPORT_URI", default=""):
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [_csp_report_uri]
+
 # The REST API at /api/v1/ (see core/api/): API keys or the browser session, scopes, the
 # apps' Policies, cursor pages, throttles, one error shape and an OpenAPI 3 schema.
 REST_FRAMEWORK = {
@@ -175,6 +205,11 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "core.api.filters.StrictOrderingFilter",
+    ],
+    # DRF's own two, the browsable API fitted to the Content-Security-Policy.
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "core.api.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.CursorPage",
     "PAGE_SIZE": 50,
@@ -209,6 +244,11 @@ SPECTACULAR_SETTINGS = {
         "(follow `next`); every error has the shape `{detail, errors}`."
     ),
     "VERSION": "1.0.0",
+    # Swagger UI from the platform's own static files: no third-party script on this origin.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    # Deep links put a link inside each operation's button: nested controls that screen
+    # readers and touch users cannot use (axe: nested-interactive, target-size).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False},
     "SCHEMA_PATH_PREFIX": r"/api/(v1|ocds)",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
@@ -233,8 +273,9 @@ SPECTACULAR_SETTINGS = {
 OCDS_OCID_PREFIX = env.str("OCDS_OCID_PREFIX", default="ocds-civicm1")
 OCDS_PUBLISHER_NAME = env.str("OCDS_PUBLISHER_NAME", default="CivicMarkets")
 OCDS_PUBLISHER_URI = env.str("OCDS_PUBLISHER_URI", default="")
-# Public base URL, for links in OCDS packages and webhooks (e.g. https://civicmarkets.example).
-PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+# Public base URL, for links in OCDS packages and webhooks (e.g. https://civicmarkets.example):
+# SITE_URL unless set apart. `check --deploy` refuses either left at a local address.
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default=SITE_URL)
 
 # Celery: Redis is the broker. `make run` falls back to kombu's filesystem transport
 # (CELERY_BROKER_URL=filesystem://) when no Redis answers.
@@ -408,3 +449,89 @@ WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
 # Failed attempts in a row (over all its deliveries) after which an endpoint is disabled and
 # its organisation told by email.
 WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=20)
+
+# --- keys, backups and restores (commissioning/sealing.py) ---------------------------------------
+# A wrong or missing BID_MASTER_KEY (and any other core.errors.ServiceUnavailable) answers a
+# 503 page saying so, not a 500.
+MIDDLEWARE += ["core.unavailable.ServiceUnavailableMiddleware"]
+
+# --- the audit log's chain (core/services_audit.py, core/audit_signing.py) ----------------------
+# The HMAC key that chains audit entries: at least 32 random characters, kept out of the
+# database and its backups; several, comma-separated, newest first, while rotating.
+AUDIT_HMAC_KEYS = env.list("AUDIT_HMAC_KEY", default=[])
+# The Ed25519 private key (base64 of its 32 bytes) that signs checkpoints of the chain's head,
+# and older public keys (base64, comma-separated) whose checkpoints still count.
+AUDIT_CHECKPOINT_SIGNING_KEY = env.str("AUDIT_CHECKPOINT_SIGNING_KEY", default="")
+AUDIT_CHECKPOINT_TRUSTED_KEYS = env.list("AUDIT_CHECKPOINT_TRUSTED_KEYS", default=[])
+# Who signs: part of every checkpoint's signed text, so one installation's checkpoints cannot
+# pass for another's.
+AUDIT_CHECKPOINT_ISSUER = env.str("AUDIT_CHECKPOINT_ISSUER", default=PUBLIC_BASE_URL)
+# Entries are chained within seconds of their transaction's end; the head is signed and
+# published as a checkpoint every AUDIT_CHECKPOINT_INTERVAL_SECONDS when it has moved.
+AUDIT_SEAL_INTERVAL_SECONDS = env.float("AUDIT_SEAL_INTERVAL_SECONDS", default=10.0)
+AUDIT_CHECKPOINT_INTERVAL_SECONDS = env.float("AUDIT_CHECKPOINT_INTERVAL_SECONDS", default=900.0)
+CELERY_BEAT_SCHEDULE["audit-seal"] = {
+    "task": "core.tasks.audit_seal",
+    "schedule": AUDIT_SEAL_INTERVAL_SECONDS,
+}
+CELERY_BEAT_SCHEDULE["audit-checkpoint"] = {
+    "task": "core.tasks.audit_checkpoint",
+    "schedule": AUDIT_CHECKPOINT_INTERVAL_SECONDS,
+}
+
+# --- database timeouts (core/dbtimeouts.py) ----------------------------------------------
+# Milliseconds; 0 turns one off. A statement that waits longer than DATABASE_LOCK_TIMEOUT_MS
+# for a lock, or runs longer than DATABASE_STATEMENT_TIMEOUT_MS, fails (a 503 "busy, try
+# again" for a web request), and a session left idle inside a transaction longer than
+# DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS is ended, so one stuck transaction cannot hold the
+# site. The defaults suit web requests; docker-compose.yml gives the Celery worker longer
+# ones and migrations none.
+DATABASE_LOCK_TIMEOUT_MS = env.int("DATABASE_LOCK_TIMEOUT_MS", default=5000)
+DATABASE_STATEMENT_TIMEOUT_MS = env.int("DATABASE_STATEMENT_TIMEOUT_MS", default=30000)
+DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS = env.int(
+    "DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS", default=60000
+)
+# /healthz gives the database this long before reporting it unhealthy.
+HEALTHZ_DATABASE_TIMEOUT_MS = env.int("HEALTHZ_DATABASE_TIMEOUT_MS", default=2000)
+_db_options = DATABASES["default"].setdefault("OPTIONS", {})
+_db_options["options"] = " ".join(
+    [
+        _db_options.get("options", ""),
+        f"-c lock_timeout={DATABASE_LOCK_TIMEOUT_MS}",
+        f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT_MS}",
+        f"-c idle_in_transaction_session_timeout={DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS}",
+    ]
+).strip()
+MIDDLEWARE += ["core.dbtimeouts.DatabaseBusyMiddleware"]
+
+# --- effects exactly once: email, jobs, Celery limits (core/outbox.py, core/jobs.py) --------------
+# Seconds the mail server may take to connect and to answer each command: a server that hangs
+# costs one attempt (retried with backoff), never the worker. EMAIL_URL may carry it too
+# (smtp+tls://user:password@host:587?timeout=20); EMAIL_TIMEOUT wins.
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=float(EMAIL_URL_OPTIONS.get("TIMEOUT", 10)))
+# Every task has a soft time limit (the task is told, and stops cleanly) and a hard one (its
+# process is killed). These are for the minutely tasks; the daily jobs have their own.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
+JOB_SOFT_TIME_LIMIT = env.int("JOB_SOFT_TIME_LIMIT", default=2 * 3600)
+JOB_TIME_LIMIT = env.int("JOB_TIME_LIMIT", default=2 * 3600 + 300)
+# Redis hands a task taken by a worker that never acknowledged it (acks_late: the worker died
+# mid-task) to another worker after this many seconds. It must be longer than the longest
+# hard time limit, or a task still running would be started a second time.
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = env.int(
+        "CELERY_VISIBILITY_TIMEOUT", default=3 * 3600
+    )
+# A running job that has shown no sign of life (one per chunk) for this long lost its worker
+# and is marked abandoned on /jobs/.
+JOB_RUN_ABANDONED_AFTER_SECONDS = env.int("JOB_RUN_ABANDONED_AFTER_SECONDS", default=600)
+# Sent and given-up emails (by then only a hash of the address, the subject, the Message-ID
+# and the times) are deleted this many days after they were queued.
+OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=180)
+# Events for a webhook endpoint that is turned off wait this many days for it to be turned on
+# again, then expire.
+WEBHOOK_HOLD_DAYS = env.int("WEBHOOK_HOLD_DAYS", default=7)
+# Secrets that travel in URLs (tracking links, invitations, password resets) never reach a
+# log line (core/redaction.py; gunicorn: --logger-class core.redaction.GunicornLogger).
+LOGGING["filters"] = {"redact_secrets": {"()": "core.redaction.RedactSecrets"}}
+LOGGING["handlers"]["console"]["filters"] = ["redact_secrets"]

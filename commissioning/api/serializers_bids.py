@@ -113,10 +113,17 @@ class BidSerializer(serializers.ModelSerializer):
             "submitted_at",
             "updated_at",
             "withdrawn_at",
+            "ineligible_reason",
             "can_change",
             "contents",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "ineligible_reason": {
+                "help_text": "Why the bid was found not eligible for its reserved lot when the "
+                "tender closed (status `ineligible`, never scored); empty otherwise"
+            }
+        }
 
     def get_can_change(self, bid) -> bool:
         return bid_is_changeable(bid, now=self.context["now"])

@@ -61,7 +61,7 @@ def award_make(*, lot: Lot, actor, bid: Bid | None = None, reason: str = "") -> 
         raise NotPermitted(
             "You declared a conflict of interest on this tender, so you cannot decide its awards."
         )
-    lot = Lot.objects.select_for_update().get(pk=lot.pk)
+    lot = Lot.objects.select_for_update(of=("self",), no_key=True).get(pk=lot.pk)
     lot.tender = tender
     if Award.objects.filter(lot=lot).exists():
         raise DomainError(f"Lot {lot.number} has already been awarded.")

@@ -22,17 +22,21 @@ from core.permissions import Action
 from core.services import audit_record
 from core.statemachine import StateMachine
 from core.uploads import check_upload
-from providers.choices import LegalForm, SizeBand
 from providers.models import ProviderOrganisation
-from providers.selectors import exclusion_in_force
+from providers.selectors import exclusion_in_force, pending_details_change
 
 from .. import sealing
-from ..choices import BidStatus, CriterionKind, LotReservation, PartnerKind, TenderStatus
+from ..choices import BidStatus, CriterionKind, PartnerKind, TenderStatus
+from ..eligibility import reservation_refusal
 from ..models import Bid, BidDocument, Lot, Tender
 from ..permissions import BID, bid_policy, is_bidder, lot_bidding_policy
 
 # A bid is either live or withdrawn; a withdrawn bid stays on record and a new one can be made.
-BID_STATES = StateMachine(field="status", transitions={BidStatus.SUBMITTED: {BidStatus.WITHDRAWN}})
+# A live bid found at closing not to qualify for its reserved lot becomes ineligible.
+BID_STATES = StateMachine(
+    field="status",
+    transitions={BidStatus.SUBMITTED: {BidStatus.WITHDRAWN, BidStatus.INELIGIBLE}},
+)
 
 MAX_DOCUMENTS = 10
 MAX_PARTNERS = 20
@@ -82,26 +86,9 @@ def eligibility_refusal(*, provider: ProviderOrganisation, lot: Lot, now) -> str
 
 
 def _reservation_refusal(provider: ProviderOrganisation, lot: Lot) -> str | None:
-    reserved_for = lot.get_reservation_display()
-    reserved_for = reserved_for[0].lower() + reserved_for[1:]
-    if lot.reservation == LotReservation.VCSE and not provider.is_vcse:
-        recorded = f"a {provider.get_kind_display().lower()}"
-    elif lot.reservation == LotReservation.SMALL and provider.size_band not in (
-        SizeBand.MICRO,
-        SizeBand.SMALL,
-    ):
-        recorded = f"{provider.get_size_band_display().lower()}"
-    elif lot.reservation == LotReservation.MUTUAL and provider.legal_form not in (
-        LegalForm.PUBLIC_SERVICE_MUTUAL,
-        LegalForm.COOPERATIVE,
-    ):
-        recorded = f"a {provider.get_legal_form_display().lower()}"
-    else:
+    if not lot.reservation:
         return None
-    return (
-        f"This lot is {reserved_for}, and your organisation is recorded as {recorded}. "
-        "If that is wrong, change your organisation's details."
-    )
+    return reservation_refusal(provider=provider, lot=lot, pending=pending_details_change(provider))
 
 
 def bid_is_changeable(bid: Bid, *, now) -> bool:
@@ -128,7 +115,7 @@ def bid_submit(
     """
     if not is_bidder(actor):
         raise NotPermitted(lot_bidding_policy.refusals[BID])
-    tender = Tender.objects.select_for_update().get(pk=lot.tender_id)
+    tender = Tender.objects.select_for_update(of=("self",), no_key=True).get(pk=lot.tender_id)
     lot = Lot.objects.get(pk=lot.pk)
     lot.tender = tender
     provider = ProviderOrganisation.objects.get(pk=actor.provider_id)
@@ -234,8 +221,12 @@ def bid_withdraw(*, bid: Bid, actor) -> Bid:
 
 def _lock(bid: Bid, *, actor) -> tuple[Tender, Bid]:
     # The tender first, as tender_close does, so the two always queue in the same order.
-    tender = Tender.objects.select_for_update().get(pk=bid.tender_id)
-    bid = Bid.objects.select_for_update().select_related("lot", "provider").get(pk=bid.pk)
+    tender = Tender.objects.select_for_update(of=("self",), no_key=True).get(pk=bid.tender_id)
+    bid = (
+        Bid.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("lot", "provider")
+        .get(pk=bid.pk)
+    )
     bid.tender = bid.lot.tender = tender
     if not bid_policy.can(actor, bid, Action.CHANGE):
         raise NotPermitted(bid_policy.refusals[Action.CHANGE])
@@ -388,3 +379,48 @@ def _store_documents(bid: Bid, uploads) -> list[dict]:
 def document_label(entry: dict) -> str:
     """A document as its bidder sees it listed: "method-statement.pdf (1.2 MB)"."""
     return f"{entry['name']} ({filesizeformat(entry['size'])})"
+
+
+# --- closing ----------------------------------------------------------------------------------
+
+
+def bids_recheck_at_closing(*, tender: Tender, bids: list[Bid], actor=None) -> list[Bid]:
+    """Judges each live bid on a reserved lot again as its tender closes (`tender_close`
+    holds the tender's lock): a provider's kind, legal form or size may have changed since it
+    bid. A bid that no longer qualifies becomes ineligible, with a reason its bidder and the
+    panel read, and is never opened for scoring. Returns the bids that still qualify."""
+    from core.services import outbox_enqueue
+    from providers.selectors import pending_details_changes_by_provider
+
+    from ..eligibility import closing_refusal
+
+    reserved = [bid for bid in bids if bid.lot.reservation]
+    if not reserved:
+        return bids
+    providers = ProviderOrganisation.objects.in_bulk({bid.provider_id for bid in reserved})
+    pending = pending_details_changes_by_provider(providers)
+    ineligible = set()
+    for bid in reserved:
+        reason = closing_refusal(
+            provider=providers[bid.provider_id], lot=bid.lot, pending=pending.get(bid.provider_id)
+        )
+        if reason is None:
+            continue
+        previous = BID_STATES.move(bid, BidStatus.INELIGIBLE)
+        bid.ineligible_reason = reason
+        bid.save(update_fields=["status", "ineligible_reason"])
+        ineligible.add(bid.pk)
+        audit_record(
+            actor=actor,
+            action="bid.ineligible",
+            target=bid,
+            before={"status": previous},
+            after={"status": bid.status, "lot": bid.lot.number, "reason": reason},
+        )
+        if bid.submitted_by.is_active:
+            outbox_enqueue(
+                to=bid.submitted_by.email,
+                subject=f"Your bid is not eligible: {tender.title}",
+                body=f"{tender.reference} {tender.title} has closed.\n\n{reason}\n",
+            )
+    return [bid for bid in bids if bid.pk not in ineligible]

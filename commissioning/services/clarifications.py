@@ -43,7 +43,7 @@ def questions_open(tender: Tender, *, now=None) -> bool:
 @transaction.atomic
 def clarification_ask(*, tender: Tender, actor, question: str) -> Clarification:
     # Locked so the tender cannot close or be cancelled between the check and the insert.
-    tender = Tender.objects.select_for_update().get(pk=tender.pk)
+    tender = Tender.objects.select_for_update(of=("self",), no_key=True).get(pk=tender.pk)
     if not public_tender_policy.visible_to(actor).filter(pk=tender.pk).exists():
         raise DomainError("This tender is not published.")
     if not public_tender_policy.can(actor, tender, ASK):
@@ -91,7 +91,9 @@ def clarification_answer(
         _refuse("answer", f"Your answer must be {ANSWER_MAX:,} characters or fewer")
     # The tender first, as every tender service locks it, so the two never deadlock.
     tender = lock_tender(clarification.tender, actor=actor)
-    clarification = Clarification.objects.select_for_update().get(pk=clarification.pk)
+    clarification = Clarification.objects.select_for_update(of=("self",), no_key=True).get(
+        pk=clarification.pk
+    )
     if clarification.tender_id != tender.pk:
         raise DomainError("This question is about another tender.")
     if clarification.published_at is not None:

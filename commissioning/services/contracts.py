@@ -11,9 +11,9 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 
 from core.dbclock import db_now
-from core.errors import DomainError
+from core.errors import DomainError, NotPermitted
 from core.inputs import date_problem, single_line_problem
-from core.permissions import Action
+from core.permissions import Action, is_platform_staff
 from core.services import audit_record
 
 from .. import sealing
@@ -87,7 +87,11 @@ def contract_create(
     """Makes the contract for an awarded lot after its standstill; the award becomes
     contracted, and the tender too once every awarded lot has its contract."""
     tender = lock_tender(award.lot.tender, actor=actor, action=Action.CHANGE)
-    award = Award.objects.select_for_update().select_related("lot").get(pk=award.pk)
+    award = (
+        Award.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("lot")
+        .get(pk=award.pk)
+    )
     lot = award.lot
     if award.status == AwardStatus.CONTRACTED:
         raise DomainError(f"The contract for lot {lot.number} has already been made.")
@@ -155,4 +159,56 @@ def contract_create(
         },
     )
     advance_tender(tender, actor=actor)
+    return contract
+
+
+# --- corrections by platform staff ----------------------------------------------------------
+
+# Contract.value has 14 digits, 2 of them pence.
+MAX_CONTRACT_VALUE = Decimal("999999999999.99")
+
+
+def contract_value_check(value) -> Decimal:
+    """The value as money, or DomainError saying what is wrong with it. Writes nothing."""
+    try:
+        money = Decimal(str(value).replace(",", "").replace("£", "").strip())
+        if not money.is_finite():
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        _refuse("value", "Enter the contract's value in pounds, like 230000 or 230000.50")
+    if money <= 0:
+        _refuse("value", "The contract's value must be more than £0")
+    if money > MAX_CONTRACT_VALUE:
+        _refuse("value", "The contract's value must be less than £1,000,000,000,000")
+    if money != money.quantize(Decimal("0.01")):
+        _refuse("value", "Enter the value in pounds and pence, with at most 2 decimal places")
+    return money.quantize(Decimal("0.01"))
+
+
+@transaction.atomic
+def contract_value_correct(*, contract: Contract, actor, value, reason: str) -> Contract:
+    """Corrects a contract's recorded value (for example a typing error in a variation),
+    with the reason kept in the audit log beside the values before and after.
+
+    Only platform staff correct values: commissioners' own changes to a contract go through
+    renewals and extensions, which have their own rules."""
+    if not is_platform_staff(actor):
+        raise NotPermitted("Only platform staff can correct a contract's value.")
+    reason = (reason or "").strip()
+    if not reason:
+        _refuse("reason", "Enter why the value is being corrected")
+    value = contract_value_check(value)
+    contract = Contract.objects.select_for_update(of=("self",)).get(pk=contract.pk)
+    if contract.value == value:
+        _refuse("value", f"The contract's value is already £{value:,}")
+    before = contract.value
+    contract.value = value
+    contract.save(update_fields=["value", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="contract.value_corrected",
+        target=contract,
+        before={"value": str(before)},
+        after={"value": str(value), "reason": reason},
+    )
     return contract

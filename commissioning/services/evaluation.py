@@ -25,7 +25,9 @@ def _refuse(field: str, message: str):
 
 def _lock_panel_member(tender: Tender, actor) -> PanelMember:
     # lock_tender has already checked the actor is on the panel.
-    return PanelMember.objects.select_for_update().get(tender=tender, user=actor)
+    return PanelMember.objects.select_for_update(of=("self",), no_key=True).get(
+        tender=tender, user=actor
+    )
 
 
 def _require_in_evaluation(tender: Tender) -> None:
@@ -157,7 +159,7 @@ def score_record(
             "scores can no longer change."
         )
     existing = (
-        Score.objects.select_for_update()
+        Score.objects.select_for_update(of=("self",), no_key=True)
         .filter(bid=bid, criterion=criterion, evaluator=actor)
         .first()
     )
@@ -199,7 +201,9 @@ def moderation_record(
             f"moderated. Still to score: {names}."
         )
     moderated = (
-        ModeratedScore.objects.select_for_update().filter(bid=bid, criterion=criterion).first()
+        ModeratedScore.objects.select_for_update(of=("self",), no_key=True)
+        .filter(bid=bid, criterion=criterion)
+        .first()
     )
     before = {"score": moderated.score} if moderated else {}
     if moderated is None:

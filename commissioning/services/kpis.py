@@ -41,7 +41,11 @@ def _refuse(field: str, message: str):
 def kpi_return_submit(*, kpi: Kpi, actor, period_start: date, value) -> KpiResult:
     """Records the provider's figure for one ended period, once; late after its due date.
     Then checks the escalation triggers, so a second consecutive miss proposes a step."""
-    kpi = Kpi.objects.select_for_update(of=("self",)).select_related("contract").get(pk=kpi.pk)
+    kpi = (
+        Kpi.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("contract")
+        .get(pk=kpi.pk)
+    )
     if not kpi_return_policy.can(actor, kpi, SUBMIT_RETURN):
         raise NotPermitted(kpi_return_policy.refusals[SUBMIT_RETURN])
     try:

@@ -6,6 +6,12 @@ indexed column (`Contract.end_date`, `RenewalDecision.due_on`), a chunk is locke
 SKIP LOCKED and changed in one transaction with the same few queries whatever it holds, so a
 second run, or a second worker, finds nothing left to do, and a run that dies halfway leaves
 only whole chunks behind for the next run to finish.
+
+Emails and `contract.renewal_due` events go out only for what a chunk changed. Two runs at
+once can both pick a contract (one's query can read before the other commits, and lock the
+row just after): the decisions are inserted with ON CONFLICT DO NOTHING RETURNING, and only
+those this run inserted are announced. Reminders and escalations change the locked row
+itself, which PostgreSQL re-checks against the query when another run changed it first.
 """
 
 from collections.abc import Callable
@@ -24,6 +30,7 @@ from accounts.choices import Role
 from accounts.models import User
 from core.dbclock import db_now
 from core.errors import DomainError
+from core.inserts import bulk_insert_new
 from core.jobs import job_run
 from core.models import OutboxMessage
 from core.permissions import Action
@@ -139,22 +146,23 @@ def contract_renewals_run(
             done[step] = 0
             while True:
                 with transaction.atomic():
-                    rows = work(chunk_size)
+                    # Due rows seen, and those this run changed (another run can take some).
+                    seen, rows = work(chunk_size)
                 done[step] += rows
                 run.add(rows)
                 if on_chunk:
                     on_chunk(step, rows)
-                if rows < chunk_size:
+                if seen < chunk_size:
                     break
     return done
 
 
-def _open_chunk(chunk_size: int) -> int:
+def _open_chunk(chunk_size: int) -> tuple[int, int]:
     today = _today()
     # end_date's index bounds the rows to running contracts not yet ended; the notice point
     # itself depends on each contract's notice months, so it is computed in SQL, never here.
     due = list(
-        Contract.objects.select_for_update(skip_locked=True, of=("self",))
+        Contract.objects.select_for_update(skip_locked=True, of=("self",), no_key=True)
         # The upper bound keeps a run with nothing due to the contracts ending within the
         # longest notice period, not every future contract.
         .filter(
@@ -186,32 +194,41 @@ def _open_chunk(chunk_size: int) -> int:
         )[:chunk_size]
     )
     if not due:
-        return 0
+        return 0, 0
     decisions = []
-    lines: dict[int, list[str]] = {}
-    contacts: dict[int, str] = {}
+    about: dict[int, tuple[str, int, str]] = {}
     for pk, title, commissioner_id, contact, end_date, notice, options, level, missed in due:
         recommendation, reasons = recommend(
             options_remaining=options, kpis_missed=missed, escalation_level=level
         )
-        decision = RenewalDecision(
-            contract_id=pk,
-            end_date=end_date,
-            opened_on=today,
-            due_on=renewal_due_on(end_date=end_date, notice_months=notice, opened_on=today),
-            recommendation=recommendation,
-            recommendation_reasons=reasons,
+        decisions.append(
+            RenewalDecision(
+                contract_id=pk,
+                end_date=end_date,
+                opened_on=today,
+                due_on=renewal_due_on(end_date=end_date, notice_months=notice, opened_on=today),
+                recommendation=recommendation,
+                recommendation_reasons=reasons,
+            )
         )
-        decisions.append(decision)
+        about[pk] = (title, commissioner_id, contact)
+    # The unique constraint makes a second run's insert a no-op, never a duplicate; only the
+    # decisions this insert wrote are announced.
+    opened = bulk_insert_new(decisions, key=("contract_id", "end_date"))
+    if not opened:
+        return len(due), 0
+    # contract.renewal_due webhooks to the contracts' parties: a set-based insert per chunk.
+    renewals_due_emit(opened)
+    lines: dict[int, list[str]] = {}
+    contacts: dict[int, str] = {}
+    for decision in opened:
+        title, commissioner_id, contact = about[decision.contract_id]
         contacts[commissioner_id] = contact
         lines.setdefault(commissioner_id, []).append(
-            f"- {title}: ends {end_date:%d %B %Y}, decide by {decision.due_on:%d %B %Y}. "
-            f"Recommended: {RenewalRecommendation(recommendation).label.lower()}."
+            f"- {title}: ends {decision.end_date:%d %B %Y}, decide by "
+            f"{decision.due_on:%d %B %Y}. Recommended: "
+            f"{RenewalRecommendation(decision.recommendation).label.lower()}."
         )
-    # The unique constraint makes a second worker's insert a no-op, never a duplicate.
-    RenewalDecision.objects.bulk_create(decisions, ignore_conflicts=True)
-    # contract.renewal_due webhooks to the contracts' parties: a set-based insert per chunk.
-    renewals_due_emit(decisions)
     recipients = _officers_of(lines)
     for commissioner_id, contact in contacts.items():
         if contact:
@@ -222,13 +239,13 @@ def _open_chunk(chunk_size: int) -> int:
         intro="These contracts have reached their notice point and need a renewal decision:",
         lines=lines,
     )
-    return len(due)
+    return len(due), len(opened)
 
 
-def _remind_chunk(chunk_size: int) -> int:
+def _remind_chunk(chunk_size: int) -> tuple[int, int]:
     today = _today()
     due = list(
-        RenewalDecision.objects.select_for_update(skip_locked=True, of=("self",))
+        RenewalDecision.objects.select_for_update(skip_locked=True, of=("self",), no_key=True)
         .filter(
             status=RenewalDecision.Status.OPEN,
             due_on__gte=today,
@@ -241,7 +258,7 @@ def _remind_chunk(chunk_size: int) -> int:
         .values_list("pk", "contract__commissioner_id", "contract__title", "due_on")[:chunk_size]
     )
     if not due:
-        return 0
+        return 0, 0
     RenewalDecision.objects.filter(pk__in=[row[0] for row in due]).update(
         last_reminded_on=today, reminders_sent=F("reminders_sent") + 1
     )
@@ -252,19 +269,19 @@ def _remind_chunk(chunk_size: int) -> int:
         intro="These renewal decisions are due within two weeks:",
         lines=lines,
     )
-    return len(due)
+    return len(due), len(due)
 
 
-def _escalate_chunk(chunk_size: int) -> int:
+def _escalate_chunk(chunk_size: int) -> tuple[int, int]:
     today = _today()
     due = list(
-        RenewalDecision.objects.select_for_update(skip_locked=True, of=("self",))
+        RenewalDecision.objects.select_for_update(skip_locked=True, of=("self",), no_key=True)
         .filter(status=RenewalDecision.Status.OPEN, due_on__lt=today, escalated_on__isnull=True)
         .order_by("due_on", "pk")
         .values_list("pk", "contract__commissioner_id", "contract__title", "due_on")[:chunk_size]
     )
     if not due:
-        return 0
+        return 0, 0
     RenewalDecision.objects.filter(pk__in=[row[0] for row in due]).update(escalated_on=today)
     lines = _lines_by_commissioner(due)
     _queue_emails(
@@ -273,15 +290,15 @@ def _escalate_chunk(chunk_size: int) -> int:
         intro="These renewal decisions have passed their due date without a decision:",
         lines=lines,
     )
-    return len(due)
+    return len(due), len(due)
 
 
-def _expire_chunk(chunk_size: int) -> int:
+def _expire_chunk(chunk_size: int) -> tuple[int, int]:
     today = _today()
     # An approved extension moves the end date forward, so a running contract whose end
     # date has passed has none.
     due = list(
-        Contract.objects.select_for_update(skip_locked=True)
+        Contract.objects.select_for_update(skip_locked=True, of=("self",), no_key=True)
         .filter(status__in=RUNNING, end_date__lt=today)
         .order_by("end_date", "pk")
         .values_list("pk", flat=True)[:chunk_size]
@@ -290,7 +307,7 @@ def _expire_chunk(chunk_size: int) -> int:
         Contract.objects.filter(pk__in=due).update(
             status=ContractStatus.EXPIRED, updated_at=timezone.now()
         )
-    return len(due)
+    return len(due), len(due)
 
 
 def _lines_by_commissioner(due) -> dict[int, list[str]]:
@@ -334,8 +351,13 @@ def renewal_decide(*, renewal: RenewalDecision, actor, decision: str, reason: st
     """Records the officer's decision; "extend" uses the first remaining extension option."""
     reason = (reason or "").strip()
     with transaction.atomic():
-        renewal = RenewalDecision.objects.select_for_update().get(pk=renewal.pk)
-        contract = Contract.objects.select_for_update().get(pk=renewal.contract_id)
+        # The contract before its renewal decision: the platform's lock order (core.locking).
+        contract = Contract.objects.select_for_update(of=("self",), no_key=True).get(
+            pk=renewal.contract_id
+        )
+        renewal = RenewalDecision.objects.select_for_update(of=("self",), no_key=True).get(
+            pk=renewal.pk
+        )
         if not renewal_policy.can(actor, renewal, Action.CHANGE):
             raise DomainError(renewal_policy.refusals[Action.CHANGE])
         if renewal.status != RenewalDecision.Status.OPEN:

@@ -50,32 +50,54 @@ def contract_reviews_create_due(*, chunk_size: int = 500, on_chunk=None) -> int:
     check of its contracts with a missed KPI or an upheld complaint in the period included
     (one set-based evaluation per chunk); rows another worker holds are skipped, and the
     one-review-per-period constraint makes a repeated run harmless. Returns how many
-    contracts were reviewed."""
+    contracts were reviewed.
+
+    A contract whose winning bid BID_MASTER_KEY cannot open is left untouched and still due
+    (its review records the bid's social value commitments); the rest are reviewed, then the
+    run fails naming those contracts, so staff see why on the jobs page and a later run, with
+    the key put right, reviews them."""
     reviewed = 0
+    stranded: dict[int, str] = {}
     with job_run(JOB_NAME) as run:
         while True:
             with transaction.atomic():
                 today = timezone.localdate(db_now())
                 contracts = list(
-                    Contract.objects.select_for_update(skip_locked=True, of=("self",))
+                    Contract.objects.select_for_update(skip_locked=True, of=("self",), no_key=True)
                     .filter(status__in=LIVE_STATUSES, next_review_on__lte=today)
+                    .exclude(pk__in=list(stranded))
                     .select_related("award__bid__tender__sealing_key")
                     .order_by("next_review_on", "id")[:chunk_size]
                 )
-                if contracts:
-                    _review_chunk(contracts, today)
-            if contracts:
-                run.add(len(contracts))
-                reviewed += len(contracts)
+                done = _review_chunk(contracts, today, stranded) if contracts else 0
+            if done:
+                run.add(done)
+                reviewed += done
                 if on_chunk:
-                    on_chunk(len(contracts))
+                    on_chunk(done)
             # Until nothing is due: a contract several reviews behind (the job was stopped
             # for a while) gets one review per pass, each in its own chunk.
             if not contracts:
-                return reviewed
+                break
+        if stranded:
+            raise sealing.key_cannot_open(
+                f"the winning bids of {sealing.listed(stranded.values())}",
+                consequence="Those contracts were not reviewed: they stay due, and the next "
+                "run reviews them once the key is right.",
+            )
+    return reviewed
 
 
-def _review_chunk(contracts: list[Contract], today: date) -> None:
+def _review_chunk(contracts: list[Contract], today: date, stranded: dict[int, str]) -> int:
+    """Reviews the chunk's contracts, except those whose winning bid the master key cannot
+    open (added to `stranded`, untouched). Returns how many were reviewed."""
+    social_value, unopened = _social_value_committed(contracts)
+    for contract in contracts:
+        if contract.pk in unopened:
+            stranded[contract.pk] = contract.reference
+    contracts = [c for c in contracts if c.pk not in unopened]
+    if not contracts:
+        return 0
     ids = [c.pk for c in contracts]
     last_ends = dict(
         ContractReview.objects.filter(contract_id__in=ids)
@@ -95,7 +117,6 @@ def _review_chunk(contracts: list[Contract], today: date) -> None:
     fired = _escalation_triggers(
         contracts, windows, kpis_by_contract, results_by_kpi, complaints_by_contract
     )
-    social_value = _social_value_committed(contracts)
 
     reviews = []
     for contract in contracts:
@@ -123,6 +144,7 @@ def _review_chunk(contracts: list[Contract], today: date) -> None:
         contract.next_review_on = add_months(end, max(contract.review_frequency_months, 1))
     ContractReview.objects.bulk_create(reviews, ignore_conflicts=True)
     Contract.objects.bulk_update(contracts, ["next_review_on"])
+    return len(contracts)
 
 
 def _kpis_and_results(ids, windows):
@@ -226,9 +248,10 @@ def _escalation_triggers(contracts, windows, kpis_by_contract, results_by_kpi, c
     return {pk: len(made) for pk, made in proposals.items()}
 
 
-def _social_value_committed(contracts) -> dict[int, str]:
+def _social_value_committed(contracts) -> tuple[dict[int, str], set[int]]:
     """The winning bid's answers to the social value criteria, opened from its sealed
-    contents (the bid, its tender and key come with the chunk's one query)."""
+    contents (the bid, its tender and key come with the chunk's one query); and the
+    contracts whose bid the master key cannot open."""
     tender_ids = {c.tender_id for c in contracts}
     criteria: dict[int, list] = {}
     for criterion in EvaluationCriterion.objects.filter(
@@ -236,19 +259,23 @@ def _social_value_committed(contracts) -> dict[int, str]:
     ).order_by("id"):
         criteria.setdefault(criterion.tender_id, []).append(criterion)
     committed = {}
+    unopened: set[int] = set()
     for contract in contracts:
         bid = contract.award.bid if contract.award_id else None
         if bid is None or not bid.sealed_contents or contract.tender_id not in criteria:
             continue
         try:
             answers = sealing.open_bid_contents(bid).get("answers") or {}
+        except sealing.BidKeyUnusable:
+            unopened.add(contract.pk)
+            continue
         except (sealing.BidsStillSealed, InvalidToken, ObjectDoesNotExist, ValueError):
             # A bid that cannot be opened (made before sealing existed) leaves it blank.
             answers = {}
         committed[contract.pk] = "\n\n".join(
             answers[str(c.pk)] for c in criteria[contract.tender_id] if answers.get(str(c.pk))
         )
-    return committed
+    return committed, unopened
 
 
 @transaction.atomic
@@ -257,7 +284,7 @@ def review_sign_off(
 ) -> ContractReview:
     """An officer of the commissioner records their conclusions; a review is signed once."""
     review = (
-        ContractReview.objects.select_for_update(of=("self",))
+        ContractReview.objects.select_for_update(of=("self",), no_key=True)
         .select_related("contract")
         .get(pk=review.pk)
     )

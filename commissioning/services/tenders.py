@@ -18,6 +18,7 @@ from core.errors import DomainError, NotPermitted
 from core.inputs import single_line_problem
 from core.permissions import Action
 from core.services import audit_record, outbox_enqueue, snapshot
+from core.services_audit import audit_hold_release
 from core.uploads import check_upload
 
 from .. import sealing
@@ -39,6 +40,7 @@ from ..models import (
     TenderStatusChange,
 )
 from ..permissions import tender_policy
+from .bids import bids_recheck_at_closing
 
 DRAFT_FIELDS = (
     "title",
@@ -57,7 +59,7 @@ DRAFT_FIELDS = (
 
 def lock_tender(tender: Tender, *, actor, action: str = Action.CHANGE) -> Tender:
     """The tender's row, locked for this transaction, after checking the actor may act."""
-    locked = Tender.objects.select_for_update().get(pk=tender.pk)
+    locked = Tender.objects.select_for_update(of=("self",), no_key=True).get(pk=tender.pk)
     if actor is not None and not tender_policy.can(actor, locked, action):
         raise NotPermitted(tender_policy.refusals.get(action, "You cannot change this tender."))
     return locked
@@ -363,6 +365,8 @@ def tender_cancel(*, tender: Tender, actor, reason: str) -> Tender:
             field_errors={"reason": ["Give the reason for cancelling"]},
         )
     tender = lock_tender(tender, actor=actor)
+    # Bids made before a cancellation are never opened, and no longer secret either.
+    audit_hold_release(hold=tender.audit_hold_name)
     return transition(
         tender,
         TenderStatus.CANCELLED,
@@ -375,14 +379,20 @@ def tender_cancel(*, tender: Tender, actor, reason: str) -> Tender:
 # --- closing ------------------------------------------------------------------------------
 
 
-def _open_bids(tender: Tender, now) -> int:
-    """Unwraps the tender's key and copies each live bid's price out for ranking."""
+def _open_bids(tender: Tender, now, *, actor=None) -> int:
+    """Unwraps the tender's key and copies each live bid's price out for ranking; a bid no
+    longer eligible for its reserved lot is set aside first, unopened."""
     tender.bids_opened_at = now
-    bids = list(Bid.objects.filter(tender=tender, status="submitted").select_related("tender"))
+    bids = list(
+        Bid.objects.filter(tender=tender, status="submitted").select_related("tender", "lot")
+    )
+    bids = bids_recheck_at_closing(tender=tender, bids=bids, actor=actor)
     for bid in bids:
         bid.tender = tender
         bid.opened_price = sealing.open_bid_contents(bid)["price"]
     Bid.objects.bulk_update(bids, ["opened_price"])
+    # What the audit log says about these bids joins its chain once this commits.
+    audit_hold_release(hold=tender.audit_hold_name)
     return len(bids)
 
 
@@ -395,7 +405,7 @@ def tender_close(*, tender: Tender, actor=None) -> Tender:
     if tender.status == TenderStatus.PUBLISHED and tender.submission_deadline > now:
         raise DomainError("This tender's submission deadline has not passed yet.")
     tender = transition(tender, TenderStatus.CLOSED, actor=actor, closed_at=now)
-    opened = _open_bids(tender, now)
+    opened = _open_bids(tender, now, actor=actor)
     tender.save(update_fields=["bids_opened_at"])
     audit_record(actor=actor, action="tender.bids_opened", target=tender, after={"bids": opened})
     _notify_panel(tender, bids=opened)
@@ -423,20 +433,37 @@ def _notify_panel(tender: Tender, *, bids: int) -> None:
 
 def tenders_close_due(*, chunk_size: int = 200) -> int:
     """Closes every published tender past its deadline, a chunk per transaction; rows another
-    worker holds are skipped (it is closing them). Returns how many this run closed."""
+    worker holds are skipped (it is closing them). Returns how many this run closed.
+
+    A tender whose key BID_MASTER_KEY cannot unwrap cannot open its bids, so it is left
+    published (its own savepoint rolled back) while the rest close; then the run fails
+    naming it, and the next run (every minute) closes it once the key is right."""
     closed = 0
+    stranded: dict[int, str] = {}
     while True:
         with transaction.atomic():
             due = list(
-                Tender.objects.select_for_update(skip_locked=True)
+                Tender.objects.select_for_update(skip_locked=True, of=("self",), no_key=True)
                 .filter(status=TenderStatus.PUBLISHED, submission_deadline__lte=db_now())
+                .exclude(pk__in=list(stranded))
                 .order_by("submission_deadline")[:chunk_size]
             )
             for tender in due:
-                tender_close(tender=tender, actor=None)
-        closed += len(due)
+                try:
+                    with transaction.atomic():
+                        tender_close(tender=tender, actor=None)
+                except sealing.BidKeyUnusable:
+                    stranded[tender.pk] = tender.reference
+        closed += len(due) - sum(tender.pk in stranded for tender in due)
         if len(due) < chunk_size:
-            return closed
+            break
+    if stranded:
+        raise sealing.key_cannot_open(
+            f"the sealing keys of {sealing.listed(stranded.values())}",
+            consequence="Those tenders were not closed and their bids stay sealed; the next "
+            "run closes them once the key is right.",
+        )
+    return closed
 
 
 @transaction.atomic

@@ -163,6 +163,16 @@ class EvaluationOverviewView(TenderPageMixin, TemplateView):
                     and award.standstill_ends_at <= now,
                 }
             )
+        ineligible = {}
+        if may_read_bids:
+            for bid in (
+                Bid.objects.filter(tender=tender, status=BidStatus.INELIGIBLE)
+                .select_related("provider")
+                .order_by("lot_id", "id")
+            ):
+                ineligible.setdefault(bid.lot_id, []).append(bid)
+        for item in lots:
+            item["ineligible"] = ineligible.get(item["ranking"].lot.pk, [])
         return super().get_context_data(
             panel=self.panel,
             criteria=criteria,

@@ -1,13 +1,17 @@
 """One shape for every API error: `{"detail": "...", "errors": {"field": ["..."]}}`.
 
 Services' domain errors become 400 (409 for an illegal state change, 403 for a refusal);
-Django's 404 and PermissionDenied keep their codes; DRF's own errors are reshaped. Nothing a
-client sends should reach a 500.
+Django's 404 and PermissionDenied keep their codes; DRF's own errors are reshaped. The
+platform's own unavailability (a wrong BID_MASTER_KEY) and a database lock or statement
+timeout are 503, the latter with Retry-After. Nothing a client sends should reach a 500.
 
 Errors that never reach a DRF view (an unknown address under /api/, a request refused by
 middleware, an unexpected failure) get the same shape from `api_error_response`, which
-Django's error handlers (core.views) and core.middleware call for paths under /api/.
+Django's error handlers (core.views) and the edge middleware (core.edge) call for paths
+under /api/.
 """
+
+import logging
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import RequestDataTooBig as DjangoRequestDataTooBig
@@ -16,7 +20,10 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core.errors import DomainError, IllegalTransition, NotPermitted
+from core.dbtimeouts import BUSY_MESSAGE, RETRY_AFTER_SECONDS, is_database_timeout
+from core.errors import DomainError, IllegalTransition, NotPermitted, ServiceUnavailable
+
+logger = logging.getLogger(__name__)
 
 API_PREFIX = "/api/"
 
@@ -66,6 +73,21 @@ def _field_errors(detail) -> dict:
 
 
 def api_exception_handler(exc, context):
+    if is_database_timeout(exc):
+        # The transaction rolled back: busy, not broken (as core.dbtimeouts answers pages).
+        request = context["request"]
+        logger.warning("database timeout on %s %s: %s", request.method, request.path, exc)
+        return Response(
+            {"detail": BUSY_MESSAGE, "errors": {}},
+            status=503,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+    if isinstance(exc, ServiceUnavailable):
+        # The platform's own configuration (a wrong BID_MASTER_KEY): 503, said plainly.
+        from core.unavailable import log_unavailable
+
+        log_unavailable(context["request"], exc)
+        return Response({"detail": exc.message, "errors": {}}, status=503)
     if isinstance(exc, DomainError):
         code = status.HTTP_400_BAD_REQUEST
         if isinstance(exc, IllegalTransition):

@@ -17,6 +17,7 @@ RESOURCES = {
     "complaints": "api-complaint-list",
     "webhooks": "api-webhook-list",
     "ocds_releases": "api-ocds-releases",
+    "audit_checkpoints": "api-audit-checkpoint-list",
 }
 
 

@@ -33,6 +33,13 @@ class ExclusionFlagSerializer(serializers.Serializer):
     until = serializers.DateField(allow_null=True)
 
 
+class PendingChangeSerializer(serializers.Serializer):
+    kind = serializers.CharField(allow_null=True)
+    legal_form = serializers.CharField(allow_null=True)
+    size_band = serializers.CharField(allow_null=True)
+    requested_at = serializers.DateTimeField()
+
+
 class ProviderSerializer(serializers.ModelSerializer):
     verified = serializers.BooleanField(source="is_verified", read_only=True)
     website = OptionalUrlField()
@@ -41,6 +48,7 @@ class ProviderSerializer(serializers.ModelSerializer):
     address = serializers.SerializerMethodField()
     postcode = serializers.SerializerMethodField()
     exclusion = serializers.SerializerMethodField()
+    pending_change = serializers.SerializerMethodField()
 
     class Meta:
         model = ProviderOrganisation
@@ -60,6 +68,7 @@ class ProviderSerializer(serializers.ModelSerializer):
             "address",
             "postcode",
             "exclusion",
+            "pending_change",
             "updated_at",
         ]
         read_only_fields = fields
@@ -82,6 +91,30 @@ class ProviderSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_postcode(self, provider):
         return provider.postcode if self._is_own(provider) else None
+
+    @extend_schema_field(PendingChangeSerializer(allow_null=True))
+    def get_pending_change(self, provider):
+        """A change the provider made to its kind, legal form or size band that waits for
+        platform staff to check it (null fields are not changing); shown only to the
+        provider's own users and staff. Until staff approve it the provider must qualify for
+        a reserved lot both as recorded and as changed."""
+        if not self._is_own(provider):
+            return None
+        prefetched = getattr(provider, "pending_changes", None)
+        if prefetched is None:
+            from ..selectors import pending_details_change
+
+            change = pending_details_change(provider)
+        else:
+            change = prefetched[0] if prefetched else None
+        if change is None:
+            return None
+        return {
+            "kind": change.kind or None,
+            "legal_form": change.legal_form or None,
+            "size_band": change.size_band or None,
+            "requested_at": change.requested_at,
+        }
 
     @extend_schema_field(ExclusionFlagSerializer(allow_null=True))
     def get_exclusion(self, provider):

@@ -1,6 +1,7 @@
 """Providers in the API: anyone reads their public facts; a provider's admin changes their
 own organisation's details through the same service as the edit page."""
 
+from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins
 from rest_framework.response import Response
@@ -8,6 +9,7 @@ from rest_framework.response import Response
 from core.api.views import PolicyViewSet
 from core.permissions import Action
 
+from ..models import ProviderDetailsChange
 from ..permissions import public_provider_policy
 from ..selectors import with_exclusion_flag
 from ..services import provider_update
@@ -31,7 +33,10 @@ class ProviderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyVi
     record_actions = {"partial_update": Action.CHANGE}
 
     def get_queryset(self):
-        return with_exclusion_flag(self.visible_queryset())
+        waiting = ProviderDetailsChange.objects.filter(status=ProviderDetailsChange.Status.PENDING)
+        return with_exclusion_flag(self.visible_queryset()).prefetch_related(
+            Prefetch("details_changes", queryset=waiting, to_attr="pending_changes")
+        )
 
     @extend_schema(request=ProviderUpdateSerializer, responses=ProviderSerializer)
     def partial_update(self, request, pk=None):

@@ -264,12 +264,17 @@ def test_a_provider_admin_updates_their_details_through_the_api(api):
     )
 
     assert response.status_code == 200, response.json()
-    assert response.json()["size_band"] == "medium"
+    # A verified provider's new size waits for platform staff to check it
+    # (tests/providers/test_provider_details_change.py); the other details apply at once.
+    assert response.json()["size_band"] == "small"
+    assert response.json()["pending_change"]["size_band"] == "medium"
     assert response.json()["postcode"] == "M1 2AB"
     provider = ProviderOrganisation.objects.get(pk=admin.provider_id)
-    assert provider.size_band == SizeBand.MEDIUM
+    assert provider.size_band == SizeBand.SMALL
     entry = AuditEntry.objects.filter(action="provider.updated").get()
     assert entry.actor_label == f"{admin.email} via API key {api.api_key.prefix}"
+    held = AuditEntry.objects.filter(action="provider.details_change_requested").get()
+    assert (held.before, held.after) == ({"size_band": "small"}, {"size_band": "medium"})
 
 
 def test_only_the_providers_admin_with_bids_write_may_change_it(api):

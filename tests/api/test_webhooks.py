@@ -2,6 +2,8 @@
 reads what was delivered, pings it and asks for a redelivery; nobody else's webhooks are
 visible, and bad URLs and events are refused naming the field."""
 
+import uuid
+
 import pytest
 
 from core.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
@@ -33,7 +35,10 @@ def _endpoint(owner, **fields) -> WebhookEndpoint:
 
 
 def _deliveries(endpoint, n, event="tender.published"):
-    webhooks_emit_many(event, [Occurrence(data={"n": i}) for i in range(n)])
+    """Raises n new events (each about a subject of its own) and returns the endpoint's."""
+    webhooks_emit_many(
+        event, [Occurrence(data={"n": i}, subject=f"test:{uuid.uuid4()}") for i in range(n)]
+    )
     return list(WebhookDelivery.objects.filter(endpoint=endpoint).order_by("id"))
 
 

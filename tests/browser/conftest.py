@@ -1,6 +1,9 @@
 """The browser harness: Playwright driving Debian's Chromium against a live server, with
-axe-core checking every page a test visits for WCAG 2.2 AA violations."""
+axe-core checking every page a test visits for WCAG 2.2 AA violations, and every journey failing
+on any Content-Security-Policy violation (a blocked inline script or style, a script from
+elsewhere), so each journey proves its pages satisfy the policy."""
 
+import functools
 import json
 import os
 from pathlib import Path
@@ -21,6 +24,19 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+# Runs in every document before its own scripts: reports each securitypolicyviolation event
+# to the test through an exposed binding (so reports survive the page navigating away).
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolation({
+    page: document.location.href,
+    directive: event.effectiveDirective,
+    blocked: event.blockedURI,
+    source: event.sourceFile ? `${event.sourceFile}:${event.lineNumber}` : "",
+    sample: event.sample,
+  });
+}, true);
+"""
 
 
 @pytest.fixture(scope="session")
@@ -42,6 +58,18 @@ def browser():
         chromium.close()
 
 
+@functools.cache
+def _axe_source() -> str:
+    return AXE.read_text()
+
+
+def report_csp_violations(context, sink) -> None:
+    """Calls sink(source, violation) for every Content-Security-Policy violation in any page
+    the browser context opens."""
+    context.expose_binding("__cspViolation", sink)
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
+
+
 class AccessibleJourney:
     """Wraps a Playwright page; `check()` runs axe on the page now shown. At the end of the
     test, every page the browser landed on must have been checked."""
@@ -50,16 +78,29 @@ class AccessibleJourney:
         self.page = page
         self.visited: list[str] = []
         self.checked: set[str] = set()
+        self.csp_violations: list[dict] = []
         page.on("framenavigated", self._landed)
 
     def _landed(self, frame):
         if frame == self.page.main_frame:
             self.visited.append(frame.url)
 
+    def csp_violated(self, _source, violation: dict) -> None:
+        self.csp_violations.append(violation)
+
+    def assert_no_csp_violations(self) -> None:
+        assert not self.csp_violations, (
+            "the Content-Security-Policy blocked something:\n"
+            + json.dumps(self.csp_violations, indent=2)
+        )
+
     def check(self) -> None:
         self.page.wait_for_load_state("load")
+        self.assert_no_csp_violations()
         if not self.page.evaluate("typeof window.axe !== 'undefined'"):
-            self.page.add_script_tag(path=str(AXE))
+            # Evaluated, not added as a <script> tag: the policy (rightly) refuses inline
+            # scripts, and axe is the test's, not the page's.
+            self.page.evaluate(_axe_source())
         result = self.page.evaluate(
             "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
         )
@@ -90,7 +131,9 @@ def journey(browser, live_server):
     page = context.new_page()
     page.set_default_timeout(15_000)
     tracker = AccessibleJourney(page)
+    report_csp_violations(context, tracker.csp_violated)
     yield tracker
     context.close()
     unchecked = tracker.unchecked_pages()
     assert not unchecked, f"pages visited without an accessibility check: {unchecked}"
+    tracker.assert_no_csp_violations()

@@ -22,6 +22,7 @@ from tests.factories import (
     KpiResultFactory,
     ManagerFactory,
     OfficerFactory,
+    ProviderAdminFactory,
 )
 from tests.queries import count_queries
 
@@ -344,3 +345,129 @@ def test_an_extended_contract_runs_on_and_its_next_decision_opens_at_the_new_not
     latest = RenewalDecision.objects.get(status=RenewalDecision.Status.OPEN)
     assert latest.recommendation == RenewalRecommendation.REPROCURE
     assert "No extension option remains." in latest.recommendation_reasons
+
+
+# --- two runs at once, and a retried run: each decision announced once --------------------
+
+
+def _renewal_hook(provider):
+    from core.models import WebhookEndpoint
+
+    owner = ProviderAdminFactory(provider=provider)
+    return WebhookEndpoint.objects.create(
+        provider=provider,
+        url="https://1.1.1.1/hooks",
+        events=["contract.renewal_due"],
+        secret="whsec_test",
+        created_by=owner,
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_reading_before_another_commits_announces_nothing_the_other_opened():
+    """The issue's fault: the second run's query read the contracts before the first run
+    committed and locked them just after; its inserts were skipped by the constraint, but its
+    emails and contract.renewal_due events went out again, with new event ids."""
+    from core.models import WebhookDelivery
+    from tests.concurrency import one_run_reads_before_the_other_commits
+
+    commissioner = CommissionerFactory()
+    officer = OfficerFactory(commissioner=commissioner)
+    contracts = [at_notice_point(commissioner) for _ in range(4)]
+    hook = _renewal_hook(contracts[0].provider)
+    for contract in contracts[1:]:
+        Contract.objects.filter(pk=contract.pk).update(provider=contracts[0].provider)
+
+    errors = one_run_reads_before_the_other_commits(
+        "commissioning_contract", lambda: contract_renewals_run(chunk_size=10)
+    )
+
+    assert errors == []
+    assert RenewalDecision.objects.count() == 4
+    body = "".join(OutboxMessage.objects.filter(to=officer.email).values_list("body", flat=True))
+    for contract in contracts:
+        assert body.count(f"- {contract.title}:") == 1
+    announced = [d.payload["data"]["contract"]["id"] for d in hook.deliveries.all()]
+    assert sorted(announced) == sorted(c.pk for c in contracts)
+    assert WebhookDelivery.objects.values("event_id").distinct().count() == 4
+    runs = dict(JobRun.objects.values_list("pk", "rows_processed"))
+    assert sum(runs.values()) == 4  # each decision counted by the run that opened it
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("step", ["remind", "escalate"])
+def test_a_run_reading_before_another_commits_reminds_and_escalates_once(step):
+    from tests.concurrency import one_run_reads_before_the_other_commits
+
+    commissioner = CommissionerFactory()
+    officer = OfficerFactory(commissioner=commissioner)
+    manager = ManagerFactory(commissioner=commissioner)
+    contracts = [at_notice_point(commissioner) for _ in range(3)]
+    contract_renewals_run()
+    OutboxMessage.objects.all().delete()
+    if step == "remind":
+        RenewalDecision.objects.update(
+            opened_on=today() - timedelta(days=20), due_on=today() + timedelta(days=10)
+        )
+    else:
+        RenewalDecision.objects.update(due_on=today() - timedelta(days=1))
+
+    errors = one_run_reads_before_the_other_commits(
+        "commissioning_renewaldecision", lambda: contract_renewals_run(chunk_size=10)
+    )
+
+    assert errors == []
+    person = officer if step == "remind" else manager
+    body = "".join(OutboxMessage.objects.filter(to=person.email).values_list("body", flat=True))
+    for contract in contracts:
+        assert body.count(f"- {contract.title}:") == 1
+
+
+def test_the_same_renewal_announced_twice_is_one_delivery_with_one_event_id():
+    """A retried task, or a second run, raising contract.renewal_due again for a decision
+    already announced queues nothing new: the id comes from the decision's contract and end
+    date, and (endpoint, event id) is unique."""
+    from core.models import WebhookDelivery
+    from core.webhooks import renewals_due_emit
+
+    contract = at_notice_point()
+    _renewal_hook(contract.provider)
+    contract_renewals_run()
+    decision = RenewalDecision.objects.get()
+
+    renewals_due_emit([decision])
+    renewals_due_emit([RenewalDecision.objects.get()])
+
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.payload["id"] == str(delivery.event_id)
+
+
+def test_a_retried_run_announces_only_what_the_first_attempt_left(monkeypatch):
+    from core.models import WebhookDelivery
+
+    commissioner = CommissionerFactory()
+    officer = OfficerFactory(commissioner=commissioner)
+    contracts = [at_notice_point(commissioner) for _ in range(4)]
+    for contract in contracts:
+        _renewal_hook(contract.provider)
+    real = renewals.renewals_due_emit
+    calls = []
+
+    def dies_on_second_chunk(decisions):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("connection to the broker lost")
+        return real(decisions)
+
+    monkeypatch.setattr(renewals, "renewals_due_emit", dies_on_second_chunk)
+    with pytest.raises(RuntimeError):
+        contract_renewals_run(chunk_size=2)
+    monkeypatch.setattr(renewals, "renewals_due_emit", real)
+
+    contract_renewals_run(chunk_size=2)
+
+    body = "".join(OutboxMessage.objects.filter(to=officer.email).values_list("body", flat=True))
+    for contract in contracts:
+        assert body.count(f"- {contract.title}:") == 1
+    announced = sorted(d.payload["data"]["contract"]["id"] for d in WebhookDelivery.objects.all())
+    assert announced == sorted(c.pk for c in contracts)

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import threading
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -127,7 +128,9 @@ def _endpoint(*, url=PUBLIC_URL, events=None, owner=None, **fields) -> WebhookEn
 
 
 def _queue(endpoint, event=WebhookEvent.TENDER_PUBLISHED, data=None) -> WebhookDelivery:
-    webhooks_emit_many(event, [Occurrence(data=data or {"tender": {"id": 1}})])
+    """Raises a new event (a subject of its own each time, so each is a distinct event)."""
+    subject = f"test:{uuid.uuid4()}"
+    webhooks_emit_many(event, [Occurrence(data=data or {"tender": {"id": 1}}, subject=subject)])
     return WebhookDelivery.objects.filter(endpoint=endpoint).latest("id")
 
 
@@ -386,9 +389,12 @@ def test_publishing_a_tender_queues_tender_published_for_every_subscriber():
         tender=tender, actor=OfficerFactory(commissioner=tender.commissioner)
     )
 
-    deliveries = WebhookDelivery.objects.filter(event="tender.published")
+    deliveries = WebhookDelivery.objects.filter(event="tender.published").exclude(endpoint=disabled)
     assert {d.endpoint_id for d in deliveries} == {bid_tool.pk, other_provider.pk}
-    assert not WebhookDelivery.objects.filter(endpoint__in=[not_subscribed, disabled]).exists()
+    assert not WebhookDelivery.objects.filter(endpoint=not_subscribed).exists()
+    # The endpoint that is off keeps the event until it is on again (never sent meanwhile).
+    held = WebhookDelivery.objects.get(endpoint=disabled)
+    assert (held.status, held.attempts) == (WebhookDelivery.Status.PENDING, 0)
     first, second = deliveries
     assert first.event_id == second.event_id  # one event, one id, whoever receives it
     data = first.payload["data"]["tender"]
@@ -494,7 +500,10 @@ def test_queueing_an_event_costs_the_same_queries_for_two_records_or_twenty():
         _endpoint(events=["tender.published"])
 
     def emit(n):
-        return webhooks_emit_many("tender.published", [Occurrence(data={"n": i}) for i in range(n)])
+        return webhooks_emit_many(
+            "tender.published",
+            [Occurrence(data={"n": i}, subject=f"{n}:{i}") for i in range(n)],
+        )
 
     assert count_queries(emit, 2) == count_queries(emit, 20) == 2
     assert WebhookDelivery.objects.count() == 3 * 22
@@ -512,6 +521,108 @@ def test_a_change_nobody_subscribed_to_costs_one_query():
     webhook_queries = [q for q in captured.captured_queries if "webhook" in q["sql"]]
     assert len(webhook_queries) == 1
     assert not WebhookDelivery.objects.exists()
+
+
+# --- an endpoint that is off -----------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_no_attempt_is_made_once_an_endpoint_is_disabled_mid_batch(receiver, local_delivery):
+    """The issue's fault: a batch claimed while the endpoint was on went on POSTing to it
+    after its failures had turned it off."""
+    local_delivery.WEBHOOK_DISABLE_AFTER_FAILURES = 3
+    receiver.status = 503
+    endpoint = _endpoint(url=receiver.url)
+    for _ in range(5):
+        _queue(endpoint)
+
+    webhooks_deliver()
+
+    endpoint.refresh_from_db()
+    assert not endpoint.active
+    assert len(receiver.requests) == 3
+    waiting = WebhookDelivery.objects.filter(endpoint=endpoint, attempts=0)
+    assert waiting.count() == 2
+    assert set(waiting.values_list("status", flat=True)) == {WebhookDelivery.Status.PENDING}
+
+
+@pytest.mark.django_db
+def test_events_raised_while_an_endpoint_is_off_wait_and_go_out_when_it_is_on_again(receiver):
+    """The issue's fault: events raised while an endpoint was disabled were dropped."""
+    from core.webhooks import webhook_endpoint_update
+
+    admin = ProviderAdminFactory()
+    endpoint = _endpoint(url=receiver.url, owner=admin, active=False)
+    held = [_queue(endpoint), _queue(endpoint)]
+
+    assert webhooks_deliver() == 0
+    assert receiver.requests == []
+
+    webhook_endpoint_update(endpoint=endpoint, actor=admin, active=True)
+    assert webhooks_deliver() == 2
+
+    sent = {json.loads(request["body"])["id"] for request in receiver.requests}
+    assert sent == {str(delivery.event_id) for delivery in held}
+
+
+@pytest.mark.django_db
+def test_events_held_longer_than_the_hold_period_expire_instead(receiver, local_delivery):
+    from core.webhooks import webhook_endpoint_update
+
+    local_delivery.WEBHOOK_HOLD_DAYS = 7
+    admin = ProviderAdminFactory()
+    endpoint = _endpoint(url=receiver.url, owner=admin, active=False)
+    stale, fresh = _queue(endpoint), _queue(endpoint)
+    WebhookDelivery.objects.filter(pk=stale.pk).update(
+        created_at=timezone.now() - timedelta(days=8)
+    )
+
+    webhook_endpoint_update(endpoint=endpoint, actor=admin, active=True)
+    webhooks_deliver()
+
+    [request] = receiver.requests
+    assert json.loads(request["body"])["id"] == str(fresh.event_id)
+    stale.refresh_from_db()
+    assert stale.status == WebhookDelivery.Status.EXPIRED
+    assert "Held for more than 7 days while the endpoint was off" in stale.last_error
+
+
+@pytest.mark.django_db
+def test_the_retention_job_expires_events_held_too_long_for_an_endpoint_still_off(settings):
+    from accountability.services.retention import retention_run
+
+    settings.WEBHOOK_HOLD_DAYS = 3
+    off = _endpoint(active=False)
+    on = _endpoint()
+    stale_off, fresh_off, stale_on = _queue(off), _queue(off), _queue(on)
+    WebhookDelivery.objects.filter(pk__in=[stale_off.pk, stale_on.pk]).update(
+        created_at=timezone.now() - timedelta(days=4)
+    )
+
+    assert retention_run().webhook_events_expired == 1
+
+    status = dict(WebhookDelivery.objects.values_list("pk", "status"))
+    assert status[stale_off.pk] == WebhookDelivery.Status.EXPIRED
+    assert status[fresh_off.pk] == status[stale_on.pk] == WebhookDelivery.Status.PENDING
+
+
+@pytest.mark.django_db
+def test_an_event_raised_twice_is_one_delivery_and_a_redelivery_repeats_its_id(receiver):
+    from core.webhooks import webhook_redeliver
+
+    admin = ProviderAdminFactory()
+    endpoint = _endpoint(url=receiver.url, owner=admin)
+    twice = [Occurrence(data={"tender": {"id": 9}}, subject="tender:9:published")] * 2
+    webhooks_emit_many("tender.published", twice)
+    webhooks_emit_many("tender.published", twice[:1])
+
+    delivery = WebhookDelivery.objects.get(endpoint=endpoint)
+    again = webhook_redeliver(delivery=delivery, actor=admin)
+    webhooks_deliver()
+
+    ids = [json.loads(request["body"])["id"] for request in receiver.requests]
+    assert ids == [str(delivery.event_id)] * 2
+    assert again.redelivery_of_id == delivery.pk
 
 
 # --- the job ---------------------------------------------------------------------------------
@@ -532,7 +643,8 @@ def test_a_celery_worker_delivers_webhooks_to_a_real_receiver(monkeypatch):
     try:
         endpoint = _endpoint(url=server.url, events=["contract.created"])
         webhooks_emit_many(
-            "contract.created", [Occurrence(data={"contract": {"value": Decimal("1.50")}})]
+            "contract.created",
+            [Occurrence(data={"contract": {"value": Decimal("1.50")}}, subject="contract:1")],
         )
         delivery = WebhookDelivery.objects.get(endpoint=endpoint)
 

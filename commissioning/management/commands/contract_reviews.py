@@ -1,6 +1,7 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from commissioning import sealing
 from commissioning.services.reviews import contract_reviews_create_due
 
 
@@ -11,6 +12,12 @@ class Command(BaseCommand):
         parser.add_argument("--chunk-size", type=int, default=500)
 
     def handle(self, *args, chunk_size, **options):
-        with tqdm(unit="contract", desc="Contract reviews", file=self.stderr) as progress:
-            reviewed = contract_reviews_create_due(chunk_size=chunk_size, on_chunk=progress.update)
+        try:
+            with tqdm(unit="contract", desc="Contract reviews", file=self.stderr) as progress:
+                reviewed = contract_reviews_create_due(
+                    chunk_size=chunk_size, on_chunk=progress.update
+                )
+        except sealing.BidKeyUnusable as problem:
+            # The others were reviewed; say which were not, and why, without a traceback.
+            raise CommandError(problem.detail) from None
         self.stdout.write(f"{reviewed} contract reviews prepared")

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('commissioning', '0007_ocds'),
+        ('commissioning', '0008_bid_ineligible'),
     ]
 
     operations = [

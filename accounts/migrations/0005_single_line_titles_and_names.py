@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0003_api_keys_manage_scope'),
+        ('accounts', '0004_user_erased_at'),
     ]
 
     operations = [

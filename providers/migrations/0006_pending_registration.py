@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('providers', '0004_single_line_titles_and_names'),
+        ('providers', '0005_single_line_titles_and_names'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('providers', '0003_provider_categories'),
+        ('providers', '0004_provider_details_change'),
     ]
 
     operations = [
