@@ -18,6 +18,12 @@ AFTER = [("core", "0006_audit_chain")]
 migration = importlib.import_module("core.migrations.0006_audit_chain")
 
 
+def _latest():
+    """Every app's last migration: going back to BEFORE also unapplied the core migrations
+    beside 0006_audit_chain (and any that follow them), which later tests need."""
+    return MigrationExecutor(connection).loader.graph.leaf_nodes()
+
+
 def _migrate(targets):
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
@@ -57,6 +63,7 @@ def test_an_intact_old_chain_is_re_chained_and_a_broken_one_stops_the_migration(
         _old_entries(old_schema)
     finally:
         _migrate(AFTER)
+        _migrate(_latest())
     call_command("verify_audit_chain", "--no-seal")
     assert "intact (4 entries)" in capsys.readouterr().out
     with connection.cursor() as cursor:
