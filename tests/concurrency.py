@@ -6,17 +6,19 @@ makes it happen every time: on one thread, the locking query takes its snapshot 
 inside PostgreSQL, on an advisory lock the test holds, while another run works and commits.
 """
 
+import re
 import threading
 import time
 
 from django.db import connection
 
 HOLD_KEY = 7_402_977
+LOCKING = re.compile(r"\bFOR (NO KEY )?UPDATE\b")
 
 
 class HeldStatement:
-    """Holds the first `SELECT ... FOR UPDATE` on `table` made on the thread that installs
-    `wrapper` (connection.execute_wrapper), after its snapshot, until `release()`."""
+    """Holds the first `SELECT ... FOR [NO KEY] UPDATE` on `table` made on the thread that
+    installs `wrapper` (connection.execute_wrapper), after its snapshot, until `release()`."""
 
     def __init__(self, table: str):
         self.table = f'FROM "{table}"'
@@ -24,7 +26,8 @@ class HeldStatement:
         self.done = False
 
     def wrapper(self, execute, sql, params, many, context):
-        if not self.done and "FOR UPDATE" in sql and self.table in sql:
+        # FOR UPDATE or, as the services lock (core.locking), FOR NO KEY UPDATE.
+        if not self.done and LOCKING.search(sql) and self.table in sql:
             at = sql.index(" WHERE ", sql.index(self.table)) + len(" WHERE ")
             pause = f"(SELECT 1 FROM pg_advisory_xact_lock_shared({HOLD_KEY})) = 1 AND "  # noqa: S608
             sql = sql[:at] + pause + sql[at:]
