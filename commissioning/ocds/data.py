@@ -4,10 +4,11 @@ A release is built from a tender and everything about it (lots, awards, bids' pr
 contracts, KPI results, extensions, amendments). `load(ids)` fetches all of it for many
 tenders in a fixed number of `values_list` queries (at most 15, whatever the number of
 tenders) and returns light objects with only the attributes the builder reads: a bulk export
-of 100,000 tenders builds no Django model instance, which is what makes it fast. Sealed bid contents are
-never selected, and neither is anything about the bids (or awards) of a tender that has not
-closed: serving an open tender sends the same queries whether it has no bids or many, so no
-one can time the OCDS record to learn that someone has bid.
+of 100,000 tenders builds no Django model instance, which is what makes it fast.
+
+Sealed bid contents are never selected, and neither is anything about the bids (or awards)
+of a tender that has not closed: serving an open tender sends the same queries whether it
+has no bids or many, so no one can time the OCDS record to learn that someone has bid.
 """
 
 from __future__ import annotations
