@@ -12,12 +12,13 @@ time: status, headers (ETag, Content-Length, Location, Allow...), body, and the 
 
 Only the bidding provider may see a change, and only its own bid: its answers are compared
 between 1 and 3 bids. The only things normalised are what differs between any two requests
-(CSRF tokens, CSP nonces, the moment in the session lookup's SQL).
+whatever the bids: CSRF tokens, CSP nonces, the Date and Expires headers, the moment in the
+session lookup's SQL and the names of server-side cursors.
 
-Routes about records this story does not have (complaints, contracts, webhooks, KPI returns...)
-are listed in SKIPPED_KWARGS and not requested: they cannot be about the tender. The OpenAPI
-schema's operations are checked to be among the crawled routes, so a new endpoint is crawled
-without anyone remembering to add it.
+Routes about records this story does not have (complaints, contracts, webhooks, KPI returns,
+API keys...) are not requested: SKIPPED_KWARGS and PK_MEANS say which, and the crawl lists
+them. A new route is crawled without anyone adding it, as long as its arguments name what
+this story has; the OpenAPI schema's GET operations are checked against what was crawled.
 """
 
 import hashlib
