@@ -76,10 +76,9 @@ class _BidFields(forms.Form):
             )
         self.existing_documents = list(documents)
         if self.existing_documents:
-            self.fields["remove_documents"] = forms.TypedMultipleChoiceField(
+            self.fields["remove_documents"] = forms.MultipleChoiceField(
                 label="Documents to remove (optional)",
-                choices=[(d["id"], document_label(d)) for d in self.existing_documents],
-                coerce=int,
+                choices=[(str(d["id"]), document_label(d)) for d in self.existing_documents],
                 required=False,
                 widget=forms.CheckboxSelectMultiple,
             )

@@ -134,17 +134,21 @@ class AwardForm(GovukFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["decision"].choices = [
             (
-                str(row.bid.pk),
+                str(row.bid.public_id),
                 f"{row.rank_label}: {row.bid.provider.name}, {row.total} points",
             )
             for row in ranking.rows
         ] + [(NOT_AWARDED, "Do not award this lot")]
         if ranking.top and not self.is_bound:
-            self.initial.setdefault("decision", str(ranking.top.bid.pk))
+            self.initial.setdefault("decision", str(ranking.top.bid.public_id))
+        self.ranking = ranking
 
-    def chosen_bid_id(self) -> int | None:
+    def chosen_row(self):
+        """The ranked bid chosen, or None for "do not award"."""
         decision = self.cleaned_data["decision"]
-        return None if decision == NOT_AWARDED else int(decision)
+        if decision == NOT_AWARDED:
+            return None
+        return next(row for row in self.ranking.rows if str(row.bid.public_id) == decision)
 
 
 class ContractForm(GovukFormMixin, forms.Form):

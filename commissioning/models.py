@@ -1,5 +1,8 @@
+import uuid
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.functions import RandomUUID
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -360,6 +363,11 @@ class Bid(models.Model):
     Price, answers and consortium partners are in `sealed_contents`, encrypted under the
     tender's key; only `commissioning.sealing` opens them, and only after the tender closed."""
 
+    # What URLs, the API and references show instead of the id: ids come from one sequence,
+    # so a bidder comparing its own would see the gaps other bids made.
+    public_id = models.UUIDField(
+        default=uuid.uuid4, db_default=RandomUUID(), unique=True, editable=False
+    )
     tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="bids")
     lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="bids")
     provider = models.ForeignKey(
@@ -391,7 +399,13 @@ class Bid(models.Model):
         ]
 
     def __str__(self):
-        return f"Bid {self.pk} for {self.lot}"
+        return f"Bid {self.reference} for {self.lot}"
+
+    @property
+    def reference(self) -> str:
+        """The bid's reference for its bidder, from its public id: "CM-B-3F9A-0C7E-51D2"."""
+        digits = self.public_id.hex[:12].upper()
+        return f"CM-B-{digits[:4]}-{digits[4:8]}-{digits[8:]}"
 
     def audit_hold(self) -> str:
         """Audit entries about a bid stay out of the chain, and out of staff's sight, until
@@ -404,6 +418,10 @@ class Bid(models.Model):
 class BidDocument(models.Model):
     """A file attached to a bid, stored encrypted under the tender's key with its name."""
 
+    # In URLs and the API instead of the id, as for bids.
+    public_id = models.UUIDField(
+        default=uuid.uuid4, db_default=RandomUUID(), unique=True, editable=False
+    )
     bid = models.ForeignKey(Bid, on_delete=models.CASCADE, related_name="documents")
     sealed_name = models.BinaryField()
     sealed_content = models.BinaryField()
@@ -412,7 +430,7 @@ class BidDocument(models.Model):
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self):
-        return f"document {self.pk} of bid {self.bid_id}"
+        return f"document {self.public_id}"
 
 
 class Score(models.Model):

@@ -102,6 +102,7 @@ bid_policy = Policy(
     visible_to=bids_visible_to,
     rules={Action.CHANGE: _bidder_of},
     refusals={Action.CHANGE: "Only the provider that submitted this bid can change it."},
+    lookup="public_id",
 )
 
 
@@ -150,7 +151,7 @@ def bid_feedback_visible_to(user):
     )
 
 
-bid_feedback_policy = Policy(visible_to=bid_feedback_visible_to)
+bid_feedback_policy = Policy(visible_to=bid_feedback_visible_to, lookup="public_id")
 
 
 # --- who may ask ---------------------------------------------------------------------------

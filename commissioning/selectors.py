@@ -260,3 +260,31 @@ def api_tender_rows(queryset: QuerySet[Tender]) -> QuerySet[Tender]:
             ),
         )
     )
+
+
+# --- a bid's documents, as their bidder and the panel see them ------------------------------
+
+
+def with_document_public_ids() -> Prefetch:
+    """Prefetches each bid's documents' ids and public ids only (never their sealed bytes),
+    for `bid_document_entries` on many bids at once."""
+    from .models import BidDocument
+
+    return Prefetch(
+        "documents",
+        queryset=BidDocument.objects.only("id", "public_id", "bid_id"),
+        to_attr="document_ids",
+    )
+
+
+def bid_document_entries(bid: Bid, entries: list[dict]) -> list[dict]:
+    """The document entries of a bid's sealed contents (which name each document by its
+    internal id) with the document's public id as `id`, the only id pages and the API show."""
+    from .models import BidDocument
+
+    prefetched = getattr(bid, "document_ids", None)
+    if prefetched is not None:
+        public = {document.pk: document.public_id for document in prefetched}
+    else:
+        public = dict(BidDocument.objects.filter(bid=bid).values_list("pk", "public_id"))
+    return [{**entry, "id": public[entry["id"]]} for entry in entries if entry["id"] in public]

@@ -29,6 +29,7 @@ from providers.selectors import exclusions_in_force
 
 from .choices import QUALITY_SCALE_MAX, BidStatus, CriterionKind, TenderStatus
 from .models import Award, Bid, EvaluationCriterion, Lot, ModeratedScore, PanelMember, Score
+from .selectors import with_document_public_ids
 
 PENNY = Decimal("0.01")
 
@@ -411,7 +412,8 @@ def panel_bids(tender, user) -> QuerySet[Bid]:
                 "scores",
                 queryset=Score.objects.filter(evaluator=user).order_by("criterion_id"),
                 to_attr="own_scores",
-            )
+            ),
+            with_document_public_ids(),
         )
     )
 

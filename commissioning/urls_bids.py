@@ -7,8 +7,8 @@ app_name = "bids"
 urlpatterns = [
     path("", views.YourBidsView.as_view(), name="list"),
     path("new/<int:lot_id>/", views.BidCreateView.as_view(), name="new"),
-    path("<int:pk>/", views.BidDetailView.as_view(), name="detail"),
-    path("<int:pk>/submitted/", views.BidSubmittedView.as_view(), name="submitted"),
-    path("<int:pk>/change/", views.BidChangeView.as_view(), name="change"),
-    path("<int:pk>/withdraw/", views.BidWithdrawView.as_view(), name="withdraw"),
+    path("<uuid:public_id>/", views.BidDetailView.as_view(), name="detail"),
+    path("<uuid:public_id>/submitted/", views.BidSubmittedView.as_view(), name="submitted"),
+    path("<uuid:public_id>/change/", views.BidChangeView.as_view(), name="change"),
+    path("<uuid:public_id>/withdraw/", views.BidWithdrawView.as_view(), name="withdraw"),
 ]

@@ -9,5 +9,5 @@ urlpatterns = [
     path("<int:pk>/", views.ContractDetailView.as_view(), name="detail"),
     path("register/<int:pk>/", views.ContractRegisterView.as_view(), name="register"),
     path("register/<int:pk>/csv/", views.ContractRegisterCsvView.as_view(), name="register_csv"),
-    path("feedback/<int:bid_id>/", views.BidFeedbackView.as_view(), name="feedback"),
+    path("feedback/<uuid:bid_id>/", views.BidFeedbackView.as_view(), name="feedback"),
 ]

@@ -8,17 +8,17 @@ urlpatterns = [
     path("<int:pk>/evaluation/", views.EvaluationOverviewView.as_view(), name="overview"),
     path("<int:pk>/evaluation/declaration/", views.DeclarationView.as_view(), name="declaration"),
     path(
-        "<int:pk>/evaluation/bids/<int:bid_id>/score/",
+        "<int:pk>/evaluation/bids/<uuid:bid_id>/score/",
         views.BidScoreView.as_view(),
         name="score",
     ),
     path(
-        "<int:pk>/evaluation/bids/<int:bid_id>/documents/<int:document_id>/",
+        "<int:pk>/evaluation/bids/<uuid:bid_id>/documents/<uuid:document_id>/",
         views.BidDocumentView.as_view(),
         name="bid_document",
     ),
     path(
-        "<int:pk>/evaluation/bids/<int:bid_id>/criteria/<int:criterion_id>/moderate/",
+        "<int:pk>/evaluation/bids/<uuid:bid_id>/criteria/<int:criterion_id>/moderate/",
         views.ModerationView.as_view(),
         name="moderate",
     ),

@@ -35,6 +35,9 @@ class Policy:
     visible_to: Callable[[object], QuerySet]
     rules: Mapping[str, Rule] = field(default_factory=dict)
     refusals: Mapping[str, str] = field(default_factory=dict)
+    # The field `get_for` finds a record by: a record with a public id (a bid) is never
+    # fetched by its sequence id, which would tell how many others were made in between.
+    lookup: str = "pk"
 
     def can(self, user, record: Model, action: str) -> bool:
         if action == Action.VIEW:
@@ -45,7 +48,7 @@ class Policy:
     def get_for(self, user, pk, action: str = Action.VIEW, queryset: QuerySet | None = None):
         rows = self.visible_to(user) if queryset is None else queryset & self.visible_to(user)
         try:
-            record = rows.get(pk=pk)
+            record = rows.get(**{self.lookup: pk})
         except (rows.model.DoesNotExist, ValueError, TypeError, ValidationError):
             raise Http404 from None
         if action != Action.VIEW:

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -26,6 +27,7 @@ from .. import sealing
 from ..choices import BidStatus
 from ..models import Bid, Tender
 from ..permissions import BIDDING_REFUSAL, bid_policy, is_bidder, lots_visible_to_bidders
+from ..selectors import with_document_public_ids
 from ..services import bids as bid_services
 from .filters_bids import BidFilter
 from .serializers_bids import (
@@ -33,6 +35,12 @@ from .serializers_bids import (
     BidSerializer,
     BidSubmitSerializer,
     BidUpdateSerializer,
+)
+
+# A UUID as URLs carry it (lower-case hex in 8-4-4-4-12 groups).
+UUID_PATTERN = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+BID_ID = OpenApiParameter(
+    "id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The bid's public id."
 )
 
 
@@ -92,18 +100,27 @@ def _service_contents(data: dict) -> dict:
 
 @extend_schema_view(
     list=extend_schema(summary="Your organisation's bids", responses=BidSerializer(many=True)),
-    retrieve=extend_schema(summary="One of your organisation's bids, with its contents"),
+    retrieve=extend_schema(
+        summary="One of your organisation's bids, with its contents", parameters=[BID_ID]
+    ),
 )
 class BidViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyViewSet):
     """A provider's own bids. Contents (price, answers, partners, document names) are sealed
     in the database and opened here for the bidding provider only."""
 
     policy = bid_policy
-    queryset = Bid.objects.select_related("tender__sealing_key", "lot")
+    queryset = Bid.objects.select_related("tender__sealing_key", "lot").prefetch_related(
+        with_document_public_ids()
+    )
     serializer_class = BidSerializer
     filterset_class = BidFilter
-    ordering = ("-id",)
-    ordering_fields = ("id", "submitted_at", "updated_at")
+    # Bids are named by their public ids only: never ordered by id, or a cursor (which
+    # carries the last row's value of the ordering) would show the sequence.
+    lookup_field = "public_id"
+    lookup_url_kwarg = "id"
+    lookup_value_regex = UUID_PATTERN
+    ordering = ("-submitted_at",)
+    ordering_fields = ("submitted_at", "updated_at")
     record_actions = {
         "partial_update": Action.CHANGE,
         "withdraw": Action.CHANGE,
@@ -167,6 +184,7 @@ class BidViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyViewSet
 
     @extend_schema(
         summary="Change a live bid before the deadline",
+        parameters=[BID_ID],
         description="The price and partners sent replace the bid's; each answer sent replaces "
         "the answer to its criterion; what is left out is kept, documents included.",
         request=BidUpdateSerializer,
@@ -206,6 +224,7 @@ class BidViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyViewSet
 
     @extend_schema(
         summary="Add a document to a live bid",
+        parameters=[BID_ID],
         description="A multipart upload with one `file` (PDF, Word, Excel, OpenDocument, CSV, "
         "text, PNG or JPEG, judged by its contents). It is sealed with the bid; a bid has up "
         "to 10 documents.",
@@ -218,7 +237,7 @@ class BidViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyViewSet
         url_path="documents",
         parser_classes=[MultiPartParser, FormParser],
     )
-    def add_document(self, request, pk=None):
+    def add_document(self, request, **kwargs):
         bid = self.get_object()
         serializer = BidDocumentInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -235,25 +254,30 @@ class BidViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyViewSet
     @extend_schema(
         summary="Remove a document from a live bid",
         parameters=[
+            BID_ID,
             OpenApiParameter(
-                "document_id", int, OpenApiParameter.PATH, description="The document's id."
-            )
+                "document_id",
+                OpenApiTypes.UUID,
+                OpenApiParameter.PATH,
+                description="The document's public id.",
+            ),
         ],
         request=None,
         responses=BidSerializer,
     )
-    @action(detail=True, methods=["delete"], url_path=r"documents/(?P<document_id>[0-9]{1,9})")
-    def remove_document(self, request, pk=None, document_id=None):
+    @action(detail=True, methods=["delete"], url_path=rf"documents/(?P<document_id>{UUID_PATTERN})")
+    def remove_document(self, request, document_id=None, **kwargs):
         bid = self.get_object()
-        current = sealing.own_bid_contents(bid, request.user.provider)
-        if int(document_id) not in {entry["id"] for entry in current.get("documents", [])}:
+        if not bid.documents.filter(public_id=document_id).exists():
             raise Http404
-        bid = self._reseal(bid, remove_documents=[int(document_id)])
+        bid = self._reseal(bid, remove_documents=[document_id])
         return self._respond(bid)
 
-    @extend_schema(summary="Withdraw a live bid before the deadline", request=None)
+    @extend_schema(
+        summary="Withdraw a live bid before the deadline", parameters=[BID_ID], request=None
+    )
     @action(detail=True, methods=["post"])
-    def withdraw(self, request, pk=None):
+    def withdraw(self, request, **kwargs):
         bid = self.get_object()
         with bid_service_errors(bid.tender_id):
             bid = bid_services.bid_withdraw(bid=bid, actor=request.user)

@@ -12,6 +12,8 @@ services, whose refusals of the tender's state are 409.
     GET  evaluation/bids/                  the opened bids, with their contents
     GET  evaluation/bids/{id}/             one opened bid
     GET  evaluation/bids/{id}/documents/{document_id}/   one of its documents, opened
+
+Bids and their documents are named by their public ids (UUIDs), never their sequence ids.
     GET  evaluation/bids/{id}/scores/      the panel's scores of the bid (for moderation)
     POST evaluation/bids/{id}/scores/      record your score on one criterion
     POST evaluation/bids/{id}/moderation/  record the panel's moderated score on one criterion
@@ -156,8 +158,9 @@ class EvaluationBidViewSet(
     policy = bid_policy
     serializer_class = PanelBidSerializer
     filterset_class = PanelBidFilter
-    ordering = ("id",)
-    ordering_fields = ("id", "submitted_at")
+    # By public id in URLs, and never ordered by id (a cursor would carry it).
+    ordering = ("submitted_at",)
+    ordering_fields = ("submitted_at",)
     required_scopes = {
         "list": READ,
         "retrieve": READ,
@@ -204,7 +207,10 @@ class EvaluationBidViewSet(
         description="The document's bytes, decrypted, with its content type and name.",
         parameters=[
             OpenApiParameter(
-                "document_id", int, OpenApiParameter.PATH, description="The document's id."
+                "document_id",
+                OpenApiTypes.UUID,
+                OpenApiParameter.PATH,
+                description="The document's public id.",
             )
         ],
         responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
@@ -212,7 +218,7 @@ class EvaluationBidViewSet(
     @action(detail=True, methods=["get"])
     def document(self, request, *args, document_id=None, **kwargs):
         bid = self.get_object()
-        document = get_object_or_404(BidDocument, pk=document_id, bid=bid)
+        document = get_object_or_404(BidDocument, public_id=document_id, bid=bid)
         name = sealing.open_bytes(self.tender, document.sealed_name).decode()
         response = HttpResponse(
             sealing.open_bytes(self.tender, document.sealed_content),

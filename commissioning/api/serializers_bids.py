@@ -6,6 +6,7 @@ provider at any time (`sealing.own_bid_contents`), a cleared panel member once t
 opened (`sealing.open_bid_contents`). Awards carry public facts only, never scores.
 """
 
+import uuid
 from decimal import Decimal
 
 from drf_spectacular.utils import extend_schema_field
@@ -16,6 +17,7 @@ from core.api.serializers import StrictSerializer
 from .. import sealing
 from ..choices import QUALITY_SCALE_MAX, CriterionKind, PartnerKind
 from ..models import Award, Bid, EvaluationCriterion, Lot, PanelMember, Score
+from ..selectors import bid_document_entries
 from ..services.bids import (
     MAX_ANSWER_CHARACTERS,
     MAX_PARTNER_NAME_CHARACTERS,
@@ -66,7 +68,7 @@ class PartnerSerializer(serializers.Serializer):
 
 
 class BidDocumentEntrySerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = serializers.UUIDField(help_text="The document's public id.")
     name = serializers.CharField()
     size = serializers.IntegerField()
 
@@ -80,13 +82,24 @@ class BidContentsSerializer(serializers.Serializer):
     documents = BidDocumentEntrySerializer(many=True)
 
 
-def contents_data(contents: dict) -> dict:
+def contents_data(bid, contents: dict) -> dict:
     return {
         "price": contents["price"],
         "answers": contents.get("answers") or {},
         "partners": contents.get("partners") or [],
-        "documents": contents.get("documents") or [],
+        "documents": bid_document_entries(bid, contents.get("documents") or []),
     }
+
+
+class PublicIdField(serializers.UUIDField):
+    """A bid's public id: bids are never named by their sequence id, whose gaps would count
+    the bids made in between."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("source", "public_id")
+        kwargs.setdefault("read_only", True)
+        kwargs.setdefault("help_text", "The bid's public id.")
+        super().__init__(**kwargs)
 
 
 # --- the bidder's view of its bids ------------------------------------------------------
@@ -98,8 +111,10 @@ class BidSerializer(serializers.ModelSerializer):
     The view passes `provider` (the caller's organisation) and `now` (the database clock) in
     the context."""
 
+    id = PublicIdField()
     tender = TenderRefSerializer(read_only=True)
     lot = LotRefSerializer(read_only=True)
+    reference = serializers.CharField(read_only=True)
     can_change = serializers.SerializerMethodField()
     contents = serializers.SerializerMethodField()
 
@@ -107,6 +122,7 @@ class BidSerializer(serializers.ModelSerializer):
         model = Bid
         fields = [
             "id",
+            "reference",
             "tender",
             "lot",
             "status",
@@ -131,7 +147,7 @@ class BidSerializer(serializers.ModelSerializer):
     @extend_schema_field(BidContentsSerializer)
     def get_contents(self, bid):
         return BidContentsSerializer(
-            contents_data(sealing.own_bid_contents(bid, self.context["provider"]))
+            contents_data(bid, sealing.own_bid_contents(bid, self.context["provider"]))
         ).data
 
 
@@ -303,6 +319,7 @@ class PanelBidSerializer(serializers.ModelSerializer):
     """An opened bid as a cleared panel member reads it: its contents, the member's own scores
     and the panel's moderated scores."""
 
+    id = PublicIdField()
     lot = LotRefSerializer(read_only=True)
     provider = ProviderRefSerializer(read_only=True)
     contents = serializers.SerializerMethodField()
@@ -324,7 +341,7 @@ class PanelBidSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(BidContentsSerializer)
     def get_contents(self, bid):
-        return BidContentsSerializer(contents_data(sealing.open_bid_contents(bid))).data
+        return BidContentsSerializer(contents_data(bid, sealing.open_bid_contents(bid))).data
 
     @extend_schema_field(ScoreSerializer(many=True))
     def get_your_scores(self, bid):
@@ -372,7 +389,7 @@ class ModerationInputSerializer(CriterionChoiceMixin, StrictSerializer):
 
 class ModeratedScoreSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    bid = serializers.IntegerField(source="bid_id")
+    bid = serializers.UUIDField(source="bid.public_id", help_text="The bid's public id.")
     criterion = serializers.IntegerField(source="criterion_id")
     score = serializers.IntegerField()
     rationale = serializers.CharField()
@@ -429,15 +446,35 @@ class AwardSerializer(serializers.ModelSerializer):
         return f"{award.bid.opened_price:.2f}"
 
 
+class BidByPublicIdField(serializers.SlugRelatedField):
+    """A bid chosen by its public id; anything that is not a UUID is refused as one."""
+
+    default_error_messages = {
+        "does_not_exist": "There is no bid {value} that you can choose.",
+        "invalid": "Enter a bid's public id, like 3f9a0c7e-51d2-4b6e-9a41-0d2c7e5f8b13.",
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="public_id", **kwargs)
+
+    def to_internal_value(self, data):
+        try:
+            uuid.UUID(str(data))
+        except ValueError:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class AwardInputSerializer(StrictSerializer):
     lot = serializers.PrimaryKeyRelatedField(
         queryset=Lot.objects.none(), help_text="The lot to decide."
     )
-    bid = serializers.PrimaryKeyRelatedField(
+    bid = BidByPublicIdField(
         queryset=Bid.objects.none(),
         required=False,
         allow_null=True,
-        help_text="The winning bid; null to decide not to award the lot (a reason is needed).",
+        help_text="The winning bid's public id; null to decide not to award the lot (a reason "
+        "is needed).",
     )
     reason = serializers.CharField(
         required=False,

@@ -28,22 +28,22 @@ urlpatterns = [
         name="api-evaluation-bid-list",
     ),
     path(
-        f"{EVALUATION}bids/<int:pk>/",
+        f"{EVALUATION}bids/<uuid:pk>/",
         EvaluationBidViewSet.as_view({"get": "retrieve"}),
         name="api-evaluation-bid-detail",
     ),
     path(
-        f"{EVALUATION}bids/<int:pk>/scores/",
+        f"{EVALUATION}bids/<uuid:pk>/scores/",
         EvaluationBidViewSet.as_view({"get": "scores", "post": "score"}),
         name="api-evaluation-bid-scores",
     ),
     path(
-        f"{EVALUATION}bids/<int:pk>/documents/<int:document_id>/",
+        f"{EVALUATION}bids/<uuid:pk>/documents/<uuid:document_id>/",
         EvaluationBidViewSet.as_view({"get": "document"}),
         name="api-evaluation-bid-document",
     ),
     path(
-        f"{EVALUATION}bids/<int:pk>/moderation/",
+        f"{EVALUATION}bids/<uuid:pk>/moderation/",
         EvaluationBidViewSet.as_view({"post": "moderation"}),
         name="api-evaluation-bid-moderation",
     ),

@@ -2,10 +2,13 @@
 
 A release is built from a tender and everything about it (lots, awards, bids' providers,
 contracts, KPI results, extensions, amendments). `load(ids)` fetches all of it for many
-tenders in a fixed number of `values_list` queries (15, whatever the number of tenders) and
-returns light objects with only the attributes the builder reads: a bulk export of 100,000
-tenders builds no Django model instance, which is what makes it fast. Sealed bid contents are
-never selected.
+tenders in a fixed number of `values_list` queries (at most 15, whatever the number of
+tenders) and returns light objects with only the attributes the builder reads: a bulk export
+of 100,000 tenders builds no Django model instance, which is what makes it fast.
+
+Sealed bid contents are never selected, and neither is anything about the bids (or awards)
+of a tender that has not closed: serving an open tender sends the same queries whether it
+has no bids or many, so no one can time the OCDS record to learn that someone has bid.
 """
 
 from __future__ import annotations
@@ -34,11 +37,14 @@ from ..models import (
     TenderAmendment,
     TenderStatusChange,
 )
+from ..selectors import BIDS_COUNTED_AFTER
 
 REGION_LABELS = dict(Region.choices)
 PROCEDURE_LABELS = dict(Procedure.choices)
 CRITERION_LABELS = dict(CriterionKind.choices)
 RATING_LABELS = dict(KpiRating.choices)
+# A tender in these statuses has no award, and its bids are sealed.
+NO_AWARDS_YET = frozenset((TenderStatus.DRAFT, TenderStatus.PUBLISHED))
 
 
 @dataclass(slots=True)
@@ -167,6 +173,14 @@ class TenderRow:
         return PROCEDURE_LABELS.get(self.procedure, self.procedure)
 
 
+def _bids_opened(tender: TenderRow) -> bool:
+    """Past closing, so its bids are opened (an imported tender may have no closing date);
+    a tender cancelled while open never had its bids opened."""
+    if tender.status == TenderStatus.CANCELLED:
+        return tender.closed_at is not None
+    return tender.status in BIDS_COUNTED_AFTER
+
+
 TENDER_COLUMNS = (
     "pk",
     "title",
@@ -235,16 +249,23 @@ def load(ids, *, ascending_chunk: bool = False) -> list[TenderRow]:
             lots[pk] = lot
             tenders[tender_id].lots.append(lot)
 
-    awards = list(
-        Award.objects.filter(**of("lot__tender_id")).values_list(
-            "pk", "lot_id", "status", "decided_at", "bid__provider_id", "bid__opened_price"
+    # Awards and bidders exist only after closing, and are read only for tenders past it.
+    closed = [pk for pk, t in tenders.items() if _bids_opened(t)]
+    decided = [pk for pk, t in tenders.items() if t.status not in NO_AWARDS_YET]
+    awards = []
+    if decided:
+        awards = list(
+            Award.objects.filter(lot__tender_id__in=decided).values_list(
+                "pk", "lot_id", "status", "decided_at", "bid__provider_id", "bid__opened_price"
+            )
         )
-    )
-    bids = list(
-        Bid.objects.filter(**of("tender_id"), status=BidStatus.SUBMITTED)
-        .order_by("id")
-        .values_list("tender_id", "provider_id")
-    )
+    bids = []
+    if closed:
+        bids = list(
+            Bid.objects.filter(tender_id__in=closed, status=BidStatus.SUBMITTED)
+            .order_by("id")
+            .values_list("tender_id", "provider_id")
+        )
     contracts = list(
         Contract.objects.filter(**of("tender_id"))
         .order_by("id")

@@ -115,10 +115,11 @@ def award_make(*, lot: Lot, actor, bid: Bid | None = None, reason: str = "") -> 
         action="lot.awarded" if bid else "lot.not_awarded",
         target=lot,
         after={
-            "bid": bid.pk if bid else None,
+            # Bids by public id: their sequence ids would count other tenders' bids.
+            "bid": str(bid.public_id) if bid else None,
             "provider": str(bid.provider) if bid else None,
-            "top_ranked_bid": top.bid.pk if top else None,
-            "totals": {str(row.bid.pk): str(row.total) for row in ranking.rows},
+            "top_ranked_bid": str(top.bid.public_id) if top else None,
+            "totals": {str(row.bid.public_id): str(row.total) for row in ranking.rows},
             "reason": reason,
             "standstill_ends_at": award.standstill_ends_at.isoformat()
             if award.standstill_ends_at

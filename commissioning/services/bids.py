@@ -164,10 +164,10 @@ def bid_update(
     answers: dict,
     partners: list[dict],
     documents: list = (),
-    remove_documents: list[int] = (),
+    remove_documents: list = (),
 ) -> Bid:
-    """Re-seals a live bid with new contents; `documents` are added, `remove_documents` (ids
-    of the bid's documents) are deleted."""
+    """Re-seals a live bid with new contents; `documents` are added, `remove_documents` (public
+    ids of the bid's documents) are deleted."""
     tender, bid = _lock(bid, actor=actor)
     if bid.status != BidStatus.SUBMITTED:
         raise DomainError(
@@ -179,7 +179,10 @@ def bid_update(
     if refusal:
         raise DomainError(refusal)
     previous = sealing.own_bid_contents(bid, bid.provider)
-    removing = {int(pk) for pk in remove_documents}
+    # The sealed contents name documents by their internal ids.
+    removing = set(
+        bid.documents.filter(public_id__in=list(remove_documents)).values_list("pk", flat=True)
+    )
     kept = [d for d in previous.get("documents", []) if d["id"] not in removing]
     contents, uploads = _checked_contents(
         tender=tender,

@@ -27,6 +27,7 @@ from ..permissions import (
     is_bidder,
     lot_bidding_policy,
 )
+from ..selectors import bid_document_entries
 from ..services import bids as bid_services
 
 
@@ -129,11 +130,12 @@ class BidCreateView(RecordAccessMixin, ServiceFormMixin, FormView):
         )
 
     def get_success_url(self):
-        return reverse("bids:submitted", args=[self.bid.pk])
+        return reverse("bids:submitted", args=[self.bid.public_id])
 
 
 class OwnBidMixin(RecordAccessMixin):
     policy = bid_policy
+    pk_url_kwarg = "public_id"
 
     def get_object(self, queryset=None):
         return super().get_object(own_bids(self.request.user))
@@ -194,7 +196,7 @@ class ChangeableBidMixin(OwnBidMixin):
         return super().get_context_data(**kwargs, bid=bid, tender=bid.tender, lot=bid.lot)
 
     def get_success_url(self):
-        return reverse("bids:detail", args=[self.get_object().pk])
+        return reverse("bids:detail", args=[self.get_object().public_id])
 
 
 class BidChangeView(ChangeableBidMixin, ServiceFormMixin, FormView):
@@ -215,7 +217,9 @@ class BidChangeView(ChangeableBidMixin, ServiceFormMixin, FormView):
             **super().get_form_kwargs(),
             "criteria": answer_criteria(bid.tender),
             "provider": self.request.user.provider,
-            "documents": self._contents().get("documents", []),
+            "documents": bid_document_entries(
+                self.get_object(), self._contents().get("documents", [])
+            ),
             "named_rows": max(
                 NAMED_PARTNER_ROWS,
                 len([p for p in self._contents()["partners"] if "provider_id" not in p]),

@@ -281,7 +281,7 @@ class BidDocumentView(ClearedPanelMemberMixin, View):
     """A bid's document, decrypted, for a panel member to read."""
 
     def get(self, request, *args, **kwargs):
-        document = get_object_or_404(BidDocument, pk=kwargs["document_id"], bid=self.bid)
+        document = get_object_or_404(BidDocument, public_id=kwargs["document_id"], bid=self.bid)
         name = sealing.open_bytes(self.tender, document.sealed_name).decode()
         response = HttpResponse(
             sealing.open_bytes(self.tender, document.sealed_content),
@@ -395,8 +395,7 @@ class AwardView(LotPageMixin, ServiceFormMixin, FormView):
         )
 
     def perform(self, form):
-        bid_id = form.chosen_bid_id()
-        chosen = self.ranking.row_for(bid_id) if bid_id else None
+        chosen = form.chosen_row()
         award_make(
             lot=self.lot,
             actor=self.request.user,

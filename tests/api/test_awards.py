@@ -35,7 +35,7 @@ def evaluated(prices=("80000.00", "100000.00"), scores=(WEAK, STRONG), **kwargs)
 
 
 def award(api, lot, bid=None, **body):
-    data = {"lot": lot.pk, "bid": bid.pk if bid else None, **body}
+    data = {"lot": lot.pk, "bid": str(bid.public_id) if bid else None, **body}
     return api.post("/api/v1/awards/", data, format="json")
 
 
@@ -57,7 +57,7 @@ def test_an_officer_awards_the_lot_to_the_top_ranked_bid(api):
     assert body["tender"]["reference"] == tender.reference
     assert body["commissioner"]["name"] == tender.commissioner.name
     assert body["standstill_ends_at"] > body["decided_at"]
-    assert AuditEntry.objects.get(action="lot.awarded").after["bid"] == dearer.pk
+    assert AuditEntry.objects.get(action="lot.awarded").after["bid"] == str(dearer.public_id)
     tender.refresh_from_db()
     assert tender.status == TenderStatus.AWARDED
 
@@ -142,7 +142,9 @@ def test_bad_input_is_a_400_naming_the_field(api, body, field):
     api.as_key(tender.created_by, "awards:write")
 
     response = api.post(
-        "/api/v1/awards/", {"lot": dearer.lot_id, "bid": dearer.pk, **body}, format="json"
+        "/api/v1/awards/",
+        {"lot": dearer.lot_id, "bid": str(dearer.public_id), **body},
+        format="json",
     )
 
     assert response.status_code == 400, response.json()

@@ -96,7 +96,8 @@ def test_provider_submits_a_sealed_bid_and_reads_it_back(api, lot, bidder):
     assert body["contents"]["answers"] == answers_for(lot.tender)
     assert body["contents"]["partners"] == [{"name": PARTNER, "kind": "community group"}]
 
-    bid = Bid.objects.get(pk=body["id"])
+    bid = Bid.objects.get(public_id=body["id"])
+    assert body["reference"] == bid.reference
     assert bid.provider == bidder.provider
     assert PRICE.encode() not in bytes(bid.sealed_contents)
     assert sealing.own_bid_contents(bid, bidder.provider)["answers"] == answers_for(lot.tender)
@@ -104,7 +105,7 @@ def test_provider_submits_a_sealed_bid_and_reads_it_back(api, lot, bidder):
     assert "98765" not in json.dumps(entry.after)
     assert entry.actor_label == f"{bidder.email} via API key {api.api_key.prefix}"
 
-    again = api.get(f"/api/v1/bids/{bid.pk}/")
+    again = api.get(f"/api/v1/bids/{bid.public_id}/")
     assert again.status_code == 200
     assert again.json() == body
 
@@ -131,9 +132,10 @@ def test_the_list_shows_only_your_organisations_bids(api, tender, bidder):
     response = api.get("/api/v1/bids/")
 
     assert response.status_code == 200
-    assert [row["id"] for row in response.json()["results"]] == sorted(
-        (bid.pk for bid in own), reverse=True
-    )
+    # Newest first.
+    assert [row["id"] for row in response.json()["results"]] == [
+        str(bid.public_id) for bid in reversed(own)
+    ]
     assert all(row["contents"]["price"] == "100000.00" for row in response.json()["results"])
 
 
@@ -150,12 +152,13 @@ def test_bids_filter_by_tender_lot_status_and_dates(api, tender, bidder):
         assert response.status_code == 200, response.json()
         return {row["id"] for row in response.json()["results"]}
 
-    assert ids(f"tender={tender.pk}") == {first.pk, second.pk}
-    assert ids(f"lot={second.lot_id}") == {second.pk}
-    assert ids("status=withdrawn") == {first.pk}
+    first, second, elsewhere = (str(bid.public_id) for bid in (first, second, elsewhere))
+    assert ids(f"tender={tender.pk}") == {first, second}
+    assert ids(f"lot={tender.lots.get(number=2).pk}") == {second}
+    assert ids("status=withdrawn") == {first}
     since = (timezone.now() - timedelta(days=1)).isoformat().replace("+", "%2B")
-    assert ids(f"updated_since={since}") == {second.pk, elsewhere.pk}
-    assert ids(f"submitted_since={since}") == {first.pk, second.pk, elsewhere.pk}
+    assert ids(f"updated_since={since}") == {second, elsewhere}
+    assert ids(f"submitted_since={since}") == {first, second, elsewhere}
 
 
 @pytest.mark.parametrize(
@@ -244,8 +247,11 @@ def test_a_bid_cannot_be_changed_or_withdrawn_after_the_deadline(api, lot, bidde
     past_the_deadline(lot.tender)
     api.as_key(bidder, "bids:write")
 
-    assert api.patch(f"/api/v1/bids/{bid.pk}/", {"price": "1"}, format="json").status_code == 409
-    assert api.post(f"/api/v1/bids/{bid.pk}/withdraw/").status_code == 409
+    assert (
+        api.patch(f"/api/v1/bids/{bid.public_id}/", {"price": "1"}, format="json").status_code
+        == 409
+    )
+    assert api.post(f"/api/v1/bids/{bid.public_id}/withdraw/").status_code == 409
     bid.refresh_from_db()
     assert bid.status == BidStatus.SUBMITTED
 
@@ -370,7 +376,7 @@ def test_a_body_that_is_not_an_object_is_a_400(api, bidder):
 def test_anonymous_callers_are_asked_for_a_key(api, lot):
     bid = sealed_bid(lot=lot)
     assert api.get("/api/v1/bids/").status_code == 401
-    assert api.get(f"/api/v1/bids/{bid.pk}/").status_code == 401
+    assert api.get(f"/api/v1/bids/{bid.public_id}/").status_code == 401
     assert submit(api, lot).status_code == 401
 
 
@@ -379,8 +385,8 @@ def test_a_key_without_the_scope_is_refused(api, lot, bidder):
     api.as_key(bidder, "bids:read")
 
     assert submit(api, lot).status_code == 403
-    assert api.post(f"/api/v1/bids/{bid.pk}/withdraw/").status_code == 403
-    response = api.patch(f"/api/v1/bids/{bid.pk}/", {"price": "1"}, format="json")
+    assert api.post(f"/api/v1/bids/{bid.public_id}/withdraw/").status_code == 403
+    response = api.patch(f"/api/v1/bids/{bid.public_id}/", {"price": "1"}, format="json")
     assert response.status_code == 403
     assert "bids:write" in response.json()["detail"]
 
@@ -392,9 +398,12 @@ def test_another_providers_bid_looks_missing(api, lot, bidder):
     bid = sealed_bid(lot=lot, provider=bidder.provider)
     api.as_key(ProviderAdminFactory(), *ALL_SCOPES)
 
-    assert api.get(f"/api/v1/bids/{bid.pk}/").status_code == 404
-    assert api.patch(f"/api/v1/bids/{bid.pk}/", {"price": "1"}, format="json").status_code == 404
-    assert api.post(f"/api/v1/bids/{bid.pk}/withdraw/").status_code == 404
+    assert api.get(f"/api/v1/bids/{bid.public_id}/").status_code == 404
+    assert (
+        api.patch(f"/api/v1/bids/{bid.public_id}/", {"price": "1"}, format="json").status_code
+        == 404
+    )
+    assert api.post(f"/api/v1/bids/{bid.public_id}/withdraw/").status_code == 404
     assert api.get("/api/v1/bids/").json()["results"] == []
 
 
@@ -417,7 +426,7 @@ def test_officers_do_not_read_bids_here_even_after_opening(api, lot):
     api.as_key(panel_member, *ALL_SCOPES)
 
     assert api.get("/api/v1/bids/").status_code == 403
-    assert api.get(f"/api/v1/bids/{bid.pk}/").status_code == 404
+    assert api.get(f"/api/v1/bids/{bid.public_id}/").status_code == 404
 
 
 # --- sealed: nothing leaks before opening -----------------------------------------------------
@@ -516,7 +525,7 @@ def test_a_bid_makes_the_same_number_of_queries_whatever_its_contents(api, tende
     api.as_key(bidder, "bids:read")
 
     def detail(bid):
-        assert api.get(f"/api/v1/bids/{bid.pk}/").status_code == 200
+        assert api.get(f"/api/v1/bids/{bid.public_id}/").status_code == 200
 
     detail(small)  # the key's first use is recorded once
     assert count_queries(detail, small) == count_queries(detail, large)
@@ -525,14 +534,16 @@ def test_a_bid_makes_the_same_number_of_queries_whatever_its_contents(api, tende
 def test_a_bid_answers_a_conditional_get_with_304(api, lot, bidder):
     bid = sealed_bid(lot=lot, provider=bidder.provider)
     api.as_key(bidder, "bids:read")
-    first = api.get(f"/api/v1/bids/{bid.pk}/")
+    first = api.get(f"/api/v1/bids/{bid.public_id}/")
 
-    again = api.get(f"/api/v1/bids/{bid.pk}/", HTTP_IF_NONE_MATCH=first["ETag"])
+    again = api.get(f"/api/v1/bids/{bid.public_id}/", HTTP_IF_NONE_MATCH=first["ETag"])
 
     assert again.status_code == 304
 
 
-@pytest.mark.parametrize("bid_id", ["999999", "abc", str(10**30)])
+@pytest.mark.parametrize(
+    "bid_id", ["999999", "abc", str(10**30), "3f9a0c7e-51d2-4b6e-9a41-0d2c7e5f8b13"]
+)
 def test_a_missing_or_malformed_bid_id_is_a_404(api, bidder, bid_id):
     api.as_key(bidder, "bids:read", "bids:write")
 
@@ -561,16 +572,17 @@ def test_provider_adds_and_removes_a_sealed_document(api, lot, bidder):
     assert response.status_code == 201, response.json()
     documents = response.json()["contents"]["documents"]
     assert [(d["name"], d["size"]) for d in documents] == [("method-statement.pdf", len(PDF))]
-    bid = Bid.objects.get(pk=bid_id)
+    bid = Bid.objects.get(public_id=bid_id)
     stored = bid.documents.get()
+    assert documents[0]["id"] == str(stored.public_id)
     assert b"method statement" not in bytes(stored.sealed_content)
     assert response.json()["contents"]["price"] == PRICE  # the rest of the bid is kept
 
-    response = api.delete(f"/api/v1/bids/{bid_id}/documents/{stored.pk}/")
+    response = api.delete(f"/api/v1/bids/{bid_id}/documents/{stored.public_id}/")
     assert response.status_code == 200
     assert response.json()["contents"]["documents"] == []
     assert not bid.documents.exists()
-    assert api.delete(f"/api/v1/bids/{bid_id}/documents/{stored.pk}/").status_code == 404
+    assert api.delete(f"/api/v1/bids/{bid_id}/documents/{stored.public_id}/").status_code == 404
 
 
 def test_a_disguised_or_missing_document_is_a_400(api, lot, bidder):
@@ -589,8 +601,8 @@ def test_a_disguised_or_missing_document_is_a_400(api, lot, bidder):
 def test_documents_cannot_be_added_after_the_deadline_or_to_another_providers_bid(api, lot, bidder):
     bid = sealed_bid(lot=lot, provider=bidder.provider)
     api.as_key(ProviderAdminFactory(), "bids:write")
-    assert upload(api, bid.pk).status_code == 404
+    assert upload(api, bid.public_id).status_code == 404
 
     past_the_deadline(lot.tender)
     api.as_key(bidder, "bids:write")
-    assert upload(api, bid.pk).status_code == 409
+    assert upload(api, bid.public_id).status_code == 409

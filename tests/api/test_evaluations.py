@@ -96,18 +96,21 @@ def test_a_member_who_declared_no_conflict_reads_the_opened_bids(api, evaluation
     response = api.get(url(tender, "bids/"))
     assert response.status_code == 200
     rows = response.json()["results"]
-    assert [row["id"] for row in rows] == [cheaper.pk, dearer.pk]
+    # In the order they were submitted, by their public ids.
+    assert [row["id"] for row in rows] == [str(cheaper.public_id), str(dearer.public_id)]
     assert [row["contents"]["price"] for row in rows] == ["80000.00", "100000.00"]
     quality = criterion(tender)
     assert rows[0]["contents"]["answers"][str(quality.pk)] == "Our answer to Quality"
     assert rows[0]["provider"]["name"] == cheaper.provider.name
     assert rows[0]["your_scores"] == []
 
-    detail = api.get(url(tender, f"bids/{dearer.pk}/"))
+    detail = api.get(url(tender, f"bids/{dearer.public_id}/"))
     assert detail.status_code == 200
     assert detail.json()["contents"]["price"] == "100000.00"
     assert (
-        api.get(url(tender, f"bids/{dearer.pk}/"), HTTP_IF_NONE_MATCH=detail["ETag"]).status_code
+        api.get(
+            url(tender, f"bids/{dearer.public_id}/"), HTTP_IF_NONE_MATCH=detail["ETag"]
+        ).status_code
         == 304
     )
 
@@ -127,7 +130,7 @@ def test_declaring_a_conflict_needs_its_details_and_then_the_bids_stay_closed(ap
     response = api.get(url(tender, "bids/"))
     assert response.status_code == 403
     assert "conflict of interest" in response.json()["detail"]
-    assert api.get(url(tender, f"bids/{bid.pk}/")).status_code == 403
+    assert api.get(url(tender, f"bids/{bid.public_id}/")).status_code == 403
 
     response = declare(api, tender)
     assert response.status_code == 409
@@ -158,7 +161,7 @@ def test_before_the_bids_are_opened_nothing_can_be_read_or_declared(api):
     bid = sealed_bid(lot=tender.lots.get(), price="98765.43")
     api.as_key(panel(tender)[0], *READ_WRITE)
 
-    for path in ("bids/", f"bids/{bid.pk}/", f"bids/{bid.pk}/scores/"):
+    for path in ("bids/", f"bids/{bid.public_id}/", f"bids/{bid.public_id}/scores/"):
         response = api.get(url(tender, path))
         assert response.status_code == 409, path
         assert "Bids stay sealed" in response.json()["detail"]
@@ -177,7 +180,7 @@ def test_an_officer_of_the_council_not_on_the_panel_is_refused(api, evaluation):
     tender, (bid, _) = evaluation
     api.as_key(OfficerFactory(commissioner=tender.commissioner), *READ_WRITE)
 
-    for path in ("", "bids/", f"bids/{bid.pk}/", f"bids/{bid.pk}/scores/"):
+    for path in ("", "bids/", f"bids/{bid.public_id}/", f"bids/{bid.public_id}/scores/"):
         response = api.get(url(tender, path))
         assert response.status_code == 403, path
         assert "evaluation panel" in response.json()["detail"]
@@ -190,7 +193,7 @@ def test_another_council_and_providers_find_the_evaluation_missing(api, evaluati
     tender, (bid, _) = evaluation
     api.as_key(make_user(), *READ_WRITE)
 
-    for path in ("", "bids/", f"bids/{bid.pk}/", f"bids/{bid.pk}/scores/"):
+    for path in ("", "bids/", f"bids/{bid.public_id}/", f"bids/{bid.public_id}/scores/"):
         assert api.get(url(tender, path)).status_code == 404, path
     assert declare(api, tender).status_code == 404
     assert api.get(url(Tender(pk=999999))).status_code == 404
@@ -222,18 +225,21 @@ def test_a_member_scores_a_bid_and_reads_their_own_score_back(api, evaluation):
     declare(api, tender)
 
     body = {"criterion": quality.pk, "score": 4, "justification": "Clear staffing plan"}
-    response = api.post(url(tender, f"bids/{bid.pk}/scores/"), body, format="json")
+    response = api.post(url(tender, f"bids/{bid.public_id}/scores/"), body, format="json")
 
     assert response.status_code == 200, response.json()
     assert response.json()["score"] == 4
     assert Score.objects.get(bid=bid, evaluator=member).score == 4
-    row = api.get(url(tender, f"bids/{bid.pk}/")).json()
+    row = api.get(url(tender, f"bids/{bid.public_id}/")).json()
     assert [(s["criterion"], s["score"]) for s in row["your_scores"]] == [(quality.pk, 4)]
-    scores = api.get(url(tender, f"bids/{bid.pk}/scores/")).json()
+    scores = api.get(url(tender, f"bids/{bid.public_id}/scores/")).json()
     assert [(s["evaluator"], s["score"]) for s in scores] == [(member.full_name, 4)]
 
     body["score"] = 3
-    assert api.post(url(tender, f"bids/{bid.pk}/scores/"), body, format="json").json()["score"] == 3
+    assert (
+        api.post(url(tender, f"bids/{bid.public_id}/scores/"), body, format="json").json()["score"]
+        == 3
+    )
 
 
 @pytest.mark.parametrize(
@@ -257,7 +263,7 @@ def test_a_bad_score_is_a_400_naming_the_field(api, evaluation, changes, field):
         changes["criterion"] = criterion(tender, CriterionKind.PRICE).pk
     body = {"criterion": criterion(tender).pk, "score": 3, "justification": "Fine", **changes}
 
-    response = api.post(url(tender, f"bids/{bid.pk}/scores/"), body, format="json")
+    response = api.post(url(tender, f"bids/{bid.public_id}/scores/"), body, format="json")
 
     assert response.status_code == 400, response.json()
     assert field in response.json()["errors"]
@@ -271,7 +277,7 @@ def test_a_criterion_of_another_tender_is_a_400(api, evaluation):
     declare(api, tender)
 
     body = {"criterion": criterion(other).pk, "score": 3, "justification": "Fine"}
-    response = api.post(url(tender, f"bids/{bid.pk}/scores/"), body, format="json")
+    response = api.post(url(tender, f"bids/{bid.public_id}/scores/"), body, format="json")
 
     assert response.status_code == 400
     assert "criterion" in response.json()["errors"]
@@ -283,9 +289,9 @@ def test_another_tenders_bid_looks_missing(api, evaluation):
     api.as_key(panel(tender)[0], *READ_WRITE)
     declare(api, tender)
 
-    assert api.get(url(tender, f"bids/{other_bid.pk}/")).status_code == 404
+    assert api.get(url(tender, f"bids/{other_bid.public_id}/")).status_code == 404
     body = {"criterion": criterion(tender).pk, "score": 3, "justification": "Fine"}
-    response = api.post(url(tender, f"bids/{other_bid.pk}/scores/"), body, format="json")
+    response = api.post(url(tender, f"bids/{other_bid.public_id}/scores/"), body, format="json")
     assert response.status_code == 404
 
 
@@ -298,7 +304,7 @@ def test_scoring_before_the_evaluation_starts_is_a_409(api):
     assert api.get(url(tender, "bids/")).status_code == 200
 
     body = {"criterion": criterion(tender).pk, "score": 3, "justification": "Fine"}
-    response = api.post(url(tender, f"bids/{bid.pk}/scores/"), body, format="json")
+    response = api.post(url(tender, f"bids/{bid.public_id}/scores/"), body, format="json")
 
     assert response.status_code == 409
     assert "only while the tender is in evaluation" in response.json()["detail"]
@@ -314,23 +320,23 @@ def test_moderation_waits_for_every_member_then_fixes_the_score(api, evaluation)
     api.as_key(first, *READ_WRITE)
     body = {"criterion": quality.pk, "score": 4, "rationale": "We agreed on 4"}
 
-    response = api.post(url(tender, f"bids/{bid.pk}/moderation/"), body, format="json")
+    response = api.post(url(tender, f"bids/{bid.public_id}/moderation/"), body, format="json")
     assert response.status_code == 409
     assert "Still to score" in response.json()["detail"]
     assert second.full_name in response.json()["detail"]
 
     score_record(bid=bid, criterion=quality, actor=second, score=3, justification="Gaps")
-    response = api.post(url(tender, f"bids/{bid.pk}/moderation/"), body, format="json")
+    response = api.post(url(tender, f"bids/{bid.public_id}/moderation/"), body, format="json")
     assert response.status_code == 200, response.json()
     assert response.json()["score"] == 4
     assert response.json()["moderated_by"] == first.full_name
     assert ModeratedScore.objects.get(bid=bid, criterion=quality).score == 4
 
-    row = api.get(url(tender, f"bids/{bid.pk}/")).json()
+    row = api.get(url(tender, f"bids/{bid.public_id}/")).json()
     assert [(m["criterion"], m["score"]) for m in row["moderated_scores"]] == [(quality.pk, 4)]
 
     again = {"criterion": quality.pk, "score": 5, "justification": "Changed my mind"}
-    response = api.post(url(tender, f"bids/{bid.pk}/scores/"), again, format="json")
+    response = api.post(url(tender, f"bids/{bid.public_id}/scores/"), again, format="json")
     assert response.status_code == 409
     assert "already moderated" in response.json()["detail"]
 
@@ -341,7 +347,7 @@ def test_a_bad_moderation_is_a_400(api, evaluation):
     declare(api, tender)
 
     body = {"criterion": criterion(tender).pk, "score": 9}
-    response = api.post(url(tender, f"bids/{bid.pk}/moderation/"), body, format="json")
+    response = api.post(url(tender, f"bids/{bid.public_id}/moderation/"), body, format="json")
 
     assert response.status_code == 400
     assert set(response.json()["errors"]) == {"score", "rationale"}
@@ -379,7 +385,9 @@ def test_one_opened_bid_and_the_evaluation_make_a_fixed_number_of_queries(api, e
         assert api.get(url(tender, path)).status_code == 200
 
     get("")
-    assert count_queries(get, f"bids/{cheaper.pk}/") == count_queries(get, f"bids/{dearer.pk}/")
+    assert count_queries(get, f"bids/{cheaper.public_id}/") == count_queries(
+        get, f"bids/{dearer.public_id}/"
+    )
     assert count_queries(get, "") <= 8
 
 
@@ -436,7 +444,7 @@ def test_a_cleared_member_opens_a_bids_document(api):
     document = bid.documents.get()
     member = panel(tender)[0]
     api.as_key(member, *READ_WRITE)
-    path = url(tender, f"bids/{bid.pk}/documents/{document.pk}/")
+    path = url(tender, f"bids/{bid.public_id}/documents/{document.public_id}/")
 
     assert api.get(path).status_code == 409
     now = timezone.now()
@@ -455,6 +463,6 @@ def test_a_cleared_member_opens_a_bids_document(api):
     assert response.content == pdf
     assert response["Content-Type"] == "application/pdf"
     assert "staffing.pdf" in response["Content-Disposition"]
-    listed = api.get(url(tender, f"bids/{bid.pk}/")).json()["contents"]["documents"]
-    assert [d["name"] for d in listed] == ["staffing.pdf"]
-    assert api.get(url(tender, f"bids/{bid.pk}/documents/999999/")).status_code == 404
+    listed = api.get(url(tender, f"bids/{bid.public_id}/")).json()["contents"]["documents"]
+    assert [(d["id"], d["name"]) for d in listed] == [(str(document.public_id), "staffing.pdf")]
+    assert api.get(url(tender, f"bids/{bid.public_id}/documents/999999/")).status_code == 404

@@ -117,7 +117,7 @@ def test_panel_scores_officer_awards_and_makes_the_contract_and_the_loser_reads_
     journey.check()
 
     # The unsuccessful provider reads its feedback beside the winner's scores.
-    sign_in(journey, loser, f"/contracts/feedback/{cheaper.pk}/")
+    sign_in(journey, loser, f"/contracts/feedback/{cheaper.public_id}/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Feedback on your bid")
     expect(page.get_by_text("2nd of 2 bids")).to_be_visible()
     scores = page.get_by_role("table")

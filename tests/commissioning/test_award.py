@@ -47,8 +47,11 @@ def test_officer_awards_the_lot_to_the_top_ranked_bid_and_standstill_begins():
     assert award.bid == dearer
     assert award.standstill_ends_at > award.decided_at
     entry = AuditEntry.objects.get(action="lot.awarded")
-    assert entry.after["bid"] == dearer.pk
-    assert entry.after["totals"] == {str(dearer.pk): "92.00", str(cheaper.pk): "64.00"}
+    assert entry.after["bid"] == str(dearer.public_id)
+    assert entry.after["totals"] == {
+        str(dearer.public_id): "92.00",
+        str(cheaper.public_id): "64.00",
+    }
     tender.refresh_from_db()
     assert tender.status == TenderStatus.AWARDED
 
@@ -181,7 +184,7 @@ def test_award_page_preselects_the_top_ranked_bid(sign_in):
         .content.decode()
     )
 
-    assert re.search(rf'name="decision" value="{dearer.pk}"[^>]* checked', page)
+    assert re.search(rf'name="decision" value="{dearer.public_id}"[^>]* checked', page)
     assert f"1st: {dearer.provider.name}, 92.00 points" in page
     assert "Do not award this lot" in page
 
@@ -192,7 +195,7 @@ def test_officer_awards_on_the_page_and_sees_the_standstill_end(sign_in):
 
     response = client.post(
         f"/tendering/{tender.pk}/evaluation/lots/{dearer.lot_id}/award/",
-        {"decision": str(dearer.pk), "reason": ""},
+        {"decision": str(dearer.public_id), "reason": ""},
         follow=True,
     )
 
@@ -210,13 +213,13 @@ def test_choosing_a_lower_ranked_bid_without_a_reason_is_refused_on_the_page(sig
 
     response = sign_in(tender.created_by).post(
         f"/tendering/{tender.pk}/evaluation/lots/{cheaper.lot_id}/award/",
-        {"decision": str(cheaper.pk), "reason": ""},
+        {"decision": str(cheaper.public_id), "reason": ""},
     )
 
     page = response.content.decode()
     assert "<title>Error: " in page
     assert 'href="#id_reason"' in page
-    assert re.search(rf'name="decision" value="{cheaper.pk}"[^>]* checked', page)
+    assert re.search(rf'name="decision" value="{cheaper.public_id}"[^>]* checked', page)
     assert not Award.objects.exists()
 
 
@@ -227,7 +230,7 @@ def test_other_organisations_and_providers_cannot_reach_the_award_pages(sign_in)
     for outsider in (OfficerFactory(), ProviderAdminFactory(provider=dearer.provider)):
         client = sign_in(outsider)
         assert client.get(award_url).status_code == 404
-        assert client.post(award_url, {"decision": str(dearer.pk)}).status_code == 404
+        assert client.post(award_url, {"decision": str(dearer.public_id)}).status_code == 404
         assert client.get(decision_url).status_code == 404
     assert not Award.objects.exists()
 
@@ -272,7 +275,7 @@ def test_unsuccessful_bidder_sees_its_scores_beside_the_winners_and_nobody_elses
     _, cheapest, winner, dearest = three_bids_awarded()
     client = sign_in(ProviderAdminFactory(provider=cheapest.provider))
 
-    response = client.get(f"/contracts/feedback/{cheapest.pk}/")
+    response = client.get(f"/contracts/feedback/{cheapest.public_id}/")
 
     page = response.content.decode()
     assert response.status_code == 200
@@ -292,7 +295,7 @@ def test_feedback_is_not_there_before_the_lot_is_decided(sign_in):
     _, (bid, _) = evaluated()
 
     response = sign_in(ProviderAdminFactory(provider=bid.provider)).get(
-        f"/contracts/feedback/{bid.pk}/"
+        f"/contracts/feedback/{bid.public_id}/"
     )
 
     assert response.status_code == 404
@@ -300,7 +303,7 @@ def test_feedback_is_not_there_before_the_lot_is_decided(sign_in):
 
 def test_feedback_is_only_for_the_bidder(sign_in):
     tender, cheapest, winner, _ = three_bids_awarded()
-    url = f"/contracts/feedback/{cheapest.pk}/"
+    url = f"/contracts/feedback/{cheapest.public_id}/"
 
     assert sign_in(ProviderAdminFactory(provider=winner.provider)).get(url).status_code == 404
     assert sign_in(tender.created_by).get(url).status_code == 404
@@ -310,7 +313,7 @@ def test_feedback_is_only_for_the_bidder(sign_in):
 def test_anonymous_visitor_is_sent_to_sign_in_for_feedback(client):
     _, cheapest, _, _ = three_bids_awarded()
 
-    response = client.get(f"/contracts/feedback/{cheapest.pk}/")
+    response = client.get(f"/contracts/feedback/{cheapest.public_id}/")
 
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
@@ -321,7 +324,7 @@ def test_winner_sees_its_own_feedback_marked_successful(sign_in):
 
     page = (
         sign_in(ProviderAdminFactory(provider=winner.provider))
-        .get(f"/contracts/feedback/{winner.pk}/")
+        .get(f"/contracts/feedback/{winner.public_id}/")
         .content.decode()
     )
 
@@ -335,7 +338,7 @@ def test_a_bidder_on_a_lot_not_awarded_is_told_so(sign_in):
 
     page = (
         sign_in(ProviderAdminFactory(provider=bid.provider))
-        .get(f"/contracts/feedback/{bid.pk}/")
+        .get(f"/contracts/feedback/{bid.public_id}/")
         .content.decode()
     )
 

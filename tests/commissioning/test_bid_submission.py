@@ -352,7 +352,7 @@ def test_provider_changes_their_bid_and_it_is_sealed_again(lot, bidder):
         answers=answers_for(lot.tender, "A better answer."),
         partners=[{"name": "Ashby Youth Club", "kind": "volunteer group"}],
         documents=[pdf("new.pdf")],
-        remove_documents=[old_document.pk],
+        remove_documents=[old_document.public_id],
     )
     bid.refresh_from_db()
     assert bytes(bid.sealed_contents) != old_sealed
@@ -377,7 +377,7 @@ def test_a_refused_change_keeps_the_bid_as_it_was(lot, bidder):
         answers=answers_for(lot.tender),
         partners=[],
         documents=[pdf("new.pdf")],
-        remove_documents=[document.pk],
+        remove_documents=[document.public_id],
     )
     bid.refresh_from_db()
     assert bytes(bid.sealed_contents) == sealed
@@ -449,12 +449,12 @@ def test_provider_submits_a_bid_on_the_form_and_gets_a_receipt(sign_in, lot, bid
     response = client.post(f"/bids/new/{lot.pk}/", data)
     bid = Bid.objects.get()
     assert response.status_code == 302
-    assert response.url == f"/bids/{bid.pk}/submitted/"
+    assert response.url == f"/bids/{bid.public_id}/submitted/"
     receipt = client.get(response.url).content.decode()
     assert "Bid submitted" in receipt
-    assert f"CM-B-{bid.pk:06d}" in receipt
+    assert bid.reference in receipt
     assert "method-statement.pdf" in receipt
-    page = client.get(f"/bids/{bid.pk}/").content.decode()
+    page = client.get(f"/bids/{bid.public_id}/").content.decode()
     assert "£98,765.43" in page
     assert "Ashby Youth Club" in page
 
@@ -500,7 +500,7 @@ def test_second_bid_on_the_form_is_refused_with_a_link_to_the_first(sign_in, lot
     client = sign_in(bidder)
     page = client.get(f"/bids/new/{lot.pk}/").content.decode()
     assert "You have already bid for this lot" in page
-    assert f'href="/bids/{first.pk}/"' in page
+    assert f'href="/bids/{first.public_id}/"' in page
     page = client.post(f"/bids/new/{lot.pk}/", form_data(lot.tender)).content.decode()
     assert ALREADY_BID in page
     assert Bid.objects.count() == 1
@@ -549,7 +549,7 @@ def test_anonymous_visitors_are_asked_to_sign_in(client, lot, path):
 @pytest.mark.parametrize("page", ["", "submitted/", "change/", "withdraw/"])
 def test_bid_pages_ask_anonymous_visitors_to_sign_in(client, lot, bidder, page):
     bid = submit(lot, bidder)
-    response = client.get(f"/bids/{bid.pk}/{page}")
+    response = client.get(f"/bids/{bid.public_id}/{page}")
     assert response.status_code == 302
     assert response.url.startswith("/accounts/login/")
 
@@ -557,19 +557,19 @@ def test_bid_pages_ask_anonymous_visitors_to_sign_in(client, lot, bidder, page):
 @pytest.mark.parametrize("page", ["", "submitted/", "change/", "withdraw/"])
 def test_another_providers_bid_pages_look_missing(sign_in, lot, bidder, page):
     bid = submit(lot, bidder)
-    assert sign_in(ProviderAdminFactory()).get(f"/bids/{bid.pk}/{page}").status_code == 404
+    assert sign_in(ProviderAdminFactory()).get(f"/bids/{bid.public_id}/{page}").status_code == 404
 
 
 @pytest.mark.parametrize("page", ["", "submitted/", "change/", "withdraw/"])
 def test_own_organisation_sees_its_bid_pages(sign_in, lot, bidder, page):
     bid = submit(lot, bidder)
     colleague = BidWriterFactory(provider=bidder.provider)
-    assert sign_in(colleague).get(f"/bids/{bid.pk}/{page}").status_code == 200
+    assert sign_in(colleague).get(f"/bids/{bid.public_id}/{page}").status_code == 200
 
 
 def test_another_provider_cannot_withdraw_a_bid_by_posting(sign_in, lot, bidder):
     bid = submit(lot, bidder)
-    response = sign_in(ProviderAdminFactory()).post(f"/bids/{bid.pk}/withdraw/")
+    response = sign_in(ProviderAdminFactory()).post(f"/bids/{bid.public_id}/withdraw/")
     assert response.status_code == 404
     bid.refresh_from_db()
     assert bid.status == BidStatus.SUBMITTED
@@ -608,27 +608,27 @@ def test_your_bids_makes_the_same_number_of_queries_for_2_bids_and_20(sign_in, b
 def test_bid_page_offers_change_and_withdraw_only_before_the_deadline(sign_in, lot, bidder):
     bid = submit(lot, bidder)
     client = sign_in(bidder)
-    page = client.get(f"/bids/{bid.pk}/").content.decode()
+    page = client.get(f"/bids/{bid.public_id}/").content.decode()
     assert "Change your bid" in page
     assert "Withdraw your bid" in page
     close_by_the_database_clock(lot.tender)
-    page = client.get(f"/bids/{bid.pk}/").content.decode()
+    page = client.get(f"/bids/{bid.public_id}/").content.decode()
     assert "Change your bid" not in page
     assert "Withdraw your bid" not in page
-    assert client.get(f"/bids/{bid.pk}/change/").status_code == 403
+    assert client.get(f"/bids/{bid.public_id}/change/").status_code == 403
 
 
 def test_provider_changes_a_bid_on_the_form(sign_in, lot, bidder):
     bid = submit(lot, bidder, documents=[pdf("remove-me.pdf")])
     client = sign_in(bidder)
-    page = client.get(f"/bids/{bid.pk}/change/").content.decode()
+    page = client.get(f"/bids/{bid.public_id}/change/").content.decode()
     assert 'value="98765.43"' in page
     assert "remove-me.pdf" in page
     document = bid.documents.get()
-    data = form_data(lot.tender, price="90,000", remove_documents=[document.pk])
-    response = client.post(f"/bids/{bid.pk}/change/", data)
+    data = form_data(lot.tender, price="90,000", remove_documents=[document.public_id])
+    response = client.post(f"/bids/{bid.public_id}/change/", data)
     assert response.status_code == 302
-    assert response.url == f"/bids/{bid.pk}/"
+    assert response.url == f"/bids/{bid.public_id}/"
     page = client.get(response.url).content.decode()
     assert "Your bid has been changed" in page
     assert "£90,000.00" in page
@@ -639,9 +639,9 @@ def test_provider_changes_a_bid_on_the_form(sign_in, lot, bidder):
 def test_provider_withdraws_a_bid_after_confirming(sign_in, lot, bidder):
     bid = submit(lot, bidder)
     client = sign_in(bidder)
-    page = client.get(f"/bids/{bid.pk}/withdraw/").content.decode()
+    page = client.get(f"/bids/{bid.public_id}/withdraw/").content.decode()
     assert "Are you sure you want to withdraw your bid" in page
-    response = client.post(f"/bids/{bid.pk}/withdraw/")
+    response = client.post(f"/bids/{bid.public_id}/withdraw/")
     assert response.status_code == 302
     page = client.get(response.url).content.decode()
     assert "Your bid has been withdrawn" in page

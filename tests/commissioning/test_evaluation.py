@@ -301,11 +301,11 @@ def test_anonymous_visitor_is_sent_to_sign_in_from_the_evaluation_pages(client):
     quality = criterion(tender)
     document = sealed_document(bid)
     for url in (
-        f"/tendering/{tender.pk}/evaluation/bids/{bid.pk}/documents/{document.pk}/",
+        f"/tendering/{tender.pk}/evaluation/bids/{bid.public_id}/documents/{document.public_id}/",
         f"/tendering/{tender.pk}/evaluation/",
         f"/tendering/{tender.pk}/evaluation/declaration/",
-        f"/tendering/{tender.pk}/evaluation/bids/{bid.pk}/score/",
-        f"/tendering/{tender.pk}/evaluation/bids/{bid.pk}/criteria/{quality.pk}/moderate/",
+        f"/tendering/{tender.pk}/evaluation/bids/{bid.public_id}/score/",
+        f"/tendering/{tender.pk}/evaluation/bids/{bid.public_id}/criteria/{quality.pk}/moderate/",
         f"/tendering/{tender.pk}/evaluation/lots/{lot.pk}/award/",
         f"/tendering/{tender.pk}/evaluation/lots/{lot.pk}/contract/",
     ):
@@ -319,11 +319,11 @@ def test_another_organisations_officers_and_providers_find_no_evaluation_pages(s
     quality = criterion(tender)
     document = sealed_document(bid)
     urls = (
-        f"/tendering/{tender.pk}/evaluation/bids/{bid.pk}/documents/{document.pk}/",
+        f"/tendering/{tender.pk}/evaluation/bids/{bid.public_id}/documents/{document.public_id}/",
         f"/tendering/{tender.pk}/evaluation/",
         f"/tendering/{tender.pk}/evaluation/declaration/",
-        f"/tendering/{tender.pk}/evaluation/bids/{bid.pk}/score/",
-        f"/tendering/{tender.pk}/evaluation/bids/{bid.pk}/criteria/{quality.pk}/moderate/",
+        f"/tendering/{tender.pk}/evaluation/bids/{bid.public_id}/score/",
+        f"/tendering/{tender.pk}/evaluation/bids/{bid.public_id}/criteria/{quality.pk}/moderate/",
         f"/tendering/{tender.pk}/evaluation/lots/{bid.lot_id}/award/",
     )
     for outsider in (OfficerFactory(), ProviderAdminFactory(provider=bid.provider)):
@@ -367,9 +367,14 @@ def test_panel_member_with_a_conflict_sees_no_bid(sign_in):
 
     page = client.get(f"/tendering/{tender.pk}/evaluation/").content.decode()
     assert "£80,000.00" not in page
-    assert client.get(f"/tendering/{tender.pk}/evaluation/bids/{bid.pk}/score/").status_code == 403
+    assert (
+        client.get(f"/tendering/{tender.pk}/evaluation/bids/{bid.public_id}/score/").status_code
+        == 403
+    )
     document = sealed_document(bid)
-    download = f"/tendering/{tender.pk}/evaluation/bids/{bid.pk}/documents/{document.pk}/"
+    download = (
+        f"/tendering/{tender.pk}/evaluation/bids/{bid.public_id}/documents/{document.public_id}/"
+    )
     assert client.get(download).status_code == 403
 
 
@@ -443,7 +448,7 @@ def test_undeclared_evaluator_is_sent_to_declare_before_reading_a_bid(sign_in):
     tender, (bid, _) = tender_in_evaluation()
 
     response = sign_in(panel(tender)[0]).get(
-        f"/tendering/{tender.pk}/evaluation/bids/{bid.pk}/score/"
+        f"/tendering/{tender.pk}/evaluation/bids/{bid.public_id}/score/"
     )
 
     assert response.status_code == 302
@@ -456,14 +461,14 @@ def test_evaluator_reads_the_bids_answers_and_documents_and_scores_it(sign_in):
     conflict_declare(tender=tender, actor=evaluator, has_conflict=False)
     document = sealed_document(bid)
     client = sign_in(evaluator)
-    url = f"/tendering/{tender.pk}/evaluation/bids/{bid.pk}/score/"
+    url = f"/tendering/{tender.pk}/evaluation/bids/{bid.public_id}/score/"
 
     page = client.get(url).content.decode()
     assert "Our answer to Quality" in page
     assert "Our answer to Social value" in page
     assert "method-statement.pdf" in page
     download = client.get(
-        f"/tendering/{tender.pk}/evaluation/bids/{bid.pk}/documents/{document.pk}/"
+        f"/tendering/{tender.pk}/evaluation/bids/{bid.public_id}/documents/{document.public_id}/"
     )
     assert download.content == b"%PDF-1.4 our method"
     assert 'filename="method-statement.pdf"' in download["Content-Disposition"]
@@ -492,7 +497,7 @@ def test_a_missing_score_is_refused_with_the_justifications_kept_and_nothing_sav
     quality, social = criterion(tender), criterion(tender, CriterionKind.SOCIAL_VALUE)
 
     response = sign_in(evaluator).post(
-        f"/tendering/{tender.pk}/evaluation/bids/{bid.pk}/score/",
+        f"/tendering/{tender.pk}/evaluation/bids/{bid.public_id}/score/",
         {
             f"score_{quality.pk}": "4",
             f"justification_{quality.pk}": "Strong local plan",
@@ -517,7 +522,7 @@ def test_scores_refused_by_the_service_are_shown_against_their_criterion(sign_in
     moderation_record(bid=bid, criterion=social, actor=evaluator, score=2, rationale="Agreed")
 
     response = sign_in(evaluator).post(
-        f"/tendering/{tender.pk}/evaluation/bids/{bid.pk}/score/",
+        f"/tendering/{tender.pk}/evaluation/bids/{bid.public_id}/score/",
         {
             f"score_{quality.pk}": "4",
             f"justification_{quality.pk}": "Strong",
@@ -544,7 +549,7 @@ def test_moderator_sees_each_evaluators_score_and_justification_then_records_the
         conflict_declare(tender=tender, actor=user, has_conflict=False)
         score_record(bid=bid, criterion=quality, actor=user, score=value, justification=why)
     client = sign_in(first)
-    url = f"/tendering/{tender.pk}/evaluation/bids/{bid.pk}/criteria/{quality.pk}/moderate/"
+    url = f"/tendering/{tender.pk}/evaluation/bids/{bid.public_id}/criteria/{quality.pk}/moderate/"
 
     page = client.get(url).content.decode()
     assert "Adequate staffing" in page and "Excellent reach" in page
@@ -561,7 +566,7 @@ def test_moderating_too_early_shows_who_has_not_scored(sign_in):
     for user in (first, second):
         conflict_declare(tender=tender, actor=user, has_conflict=False)
     quality = criterion(tender)
-    url = f"/tendering/{tender.pk}/evaluation/bids/{bid.pk}/criteria/{quality.pk}/moderate/"
+    url = f"/tendering/{tender.pk}/evaluation/bids/{bid.public_id}/criteria/{quality.pk}/moderate/"
 
     response = sign_in(first).post(url, {"score": "4", "rationale": "Too soon"})
 
@@ -583,7 +588,7 @@ def test_the_price_criterion_has_no_moderation_page(sign_in):
     price = criterion(tender, CriterionKind.PRICE)
 
     response = sign_in(evaluator).get(
-        f"/tendering/{tender.pk}/evaluation/bids/{bid.pk}/criteria/{price.pk}/moderate/"
+        f"/tendering/{tender.pk}/evaluation/bids/{bid.public_id}/criteria/{price.pk}/moderate/"
     )
 
     assert response.status_code == 404

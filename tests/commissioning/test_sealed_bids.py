@@ -170,7 +170,7 @@ def kwarg_values(kwarg: str, world: World, bids=()) -> list[int]:
     """Real ids a route's argument might mean; empty when the route is about something this
     story does not have. A bare `pk` is tried as the tender and as its commissioner."""
     if "bid" in kwarg:
-        return [bids[0].pk] if bids else []
+        return [bids[0].public_id] if bids else []
     if "lot" in kwarg:
         return [world.lot.pk]
     if "criterion" in kwarg:
@@ -276,7 +276,7 @@ def test_audit_log_hides_bids_from_staff_until_opening_and_never_holds_contents(
 def test_a_bids_own_pages_look_missing_to_everyone_but_its_provider(world, page):
     sealed = world.bid()[0]
     for label, user in world.viewers.items():
-        status, _, body = page_as(user, f"/bids/{sealed.pk}/{page}")
+        status, _, body = page_as(user, f"/bids/{sealed.public_id}/{page}")
         expected = 302 if user is None else 404
         assert status == expected, f"{label} got {status}"
         assert not [s for s in SECRETS if s in body]
