@@ -79,7 +79,7 @@ def test_the_scoring_page_says_the_service_key_is_wrong(client, settings, cleare
     client.force_login(member)
     overview = client.get(f"/tendering/{tender.pk}/evaluation/").content.decode()
     score_url = _href(overview, "/score/")
-    document_url = _href(client.get(score_url).content.decode(), r"/documents/\d+/")
+    document_url = _href(client.get(score_url).content.decode(), r"/documents/[0-9a-f-]{36}/")
     settings.BID_MASTER_KEY = wrong = _wrong_key()
 
     _assert_key_error_page(client.get(score_url), wrong)

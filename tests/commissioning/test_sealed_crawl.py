@@ -13,7 +13,8 @@ time: status, headers (ETag, Content-Length, Location, Allow...), body, and the 
 Only the bidding provider may see a change, and only its own bid: its answers are compared
 between 1 and 3 bids. The only things normalised are what differs between any two requests
 whatever the bids: CSRF tokens, CSP nonces, the Date and Expires headers, the moment in the
-session lookup's SQL and the names of server-side cursors.
+session lookup's SQL, the names of server-side cursors and of savepoints (numbered per
+connection, so they count every atomic block before them, whatever it was about).
 
 Routes about records this story does not have (complaints, contracts, webhooks, KPI returns,
 API keys...) are not requested: SKIPPED_KWARGS and PK_MEANS say which, and the crawl lists
@@ -147,11 +148,11 @@ ADMIN_OBJECTS = {
 
 # What differs between any two requests, whatever the bids: CSRF tokens (in forms and in the
 # Swagger UI's script), CSP nonces, the moment the session lookup compares with, and the names
-# Django gives server-side cursors.
+# Django gives server-side cursors and savepoints (numbered per connection).
 CSRF = re.compile(rb'(name="csrfmiddlewaretoken" value=|\["X-CSRFTOKEN"\] = )"[^"]*"')
 NONCE = re.compile(rb"nonce(=\"|-)[A-Za-z0-9+/=_-]+")
 SQL_MOMENT = re.compile(r"'\d{4}-\d\d-\d\dT[\d:.]+\+00:00'::timestamptz")
-SQL_CURSOR = re.compile(r'"_django_curs_\d+_sync_\d+"')
+SQL_CURSOR = re.compile(r'"_django_curs_\d+_sync_\d+"|"s\d+_x\d+"')
 # Date and Expires (never_cache pages) say when the answer was made.
 UNCOMPARED_HEADERS = {"set-cookie", "date", "expires"}
 
